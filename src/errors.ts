@@ -1,0 +1,55 @@
+/**
+ * Every failure wharf reports is a WharfError with a stable code. The CLI maps codes to one line of
+ * text and Docker's exit codes; library users switch on `code`.
+ */
+export type ErrorCode =
+  // digests
+  | "DIGEST_INVALID_FORMAT"
+  | "DIGEST_INVALID_LENGTH"
+  | "DIGEST_UNSUPPORTED"
+  | "DIGEST_MISMATCH"
+  | "SIZE_MISMATCH"
+  // references
+  | "REFERENCE_INVALID_FORMAT"
+  | "REFERENCE_TAG_INVALID"
+  | "REFERENCE_DIGEST_INVALID"
+  | "REFERENCE_NAME_UPPERCASE"
+  | "REFERENCE_NAME_EMPTY"
+  | "REFERENCE_NAME_TOO_LONG"
+  | "REFERENCE_NAME_NOT_CANONICAL"
+  | "REFERENCE_NAME_MISSING_DOMAIN"
+  | "REFERENCE_NAME_IS_ID"
+  // platforms
+  | "PLATFORM_INVALID"
+  | "PLATFORM_UNKNOWN_OS"
+  | "PLATFORM_UNKNOWN_ARCH"
+  // documents
+  | "MANIFEST_INVALID"
+  | "MANIFEST_UNSUPPORTED"
+  | "MANIFEST_SCHEMA1"
+  | "MEDIATYPE_UNKNOWN"
+  // store
+  | "STORE_BLOB_UNKNOWN"
+  | "STORE_IMAGE_UNKNOWN"
+  | "STORE_CORRUPT"
+  | "STORE_LOCKED"
+  | "STORE_INGEST_BUSY"
+  // cli
+  | "USAGE";
+
+export class WharfError extends Error {
+  readonly code: ErrorCode;
+  /** Extra machine-readable facts (the offending part, the expected value, ...). */
+  readonly detail: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, detail: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "WharfError";
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function isWharfError(err: unknown, code?: ErrorCode): err is WharfError {
+  return err instanceof WharfError && (code === undefined || err.code === code);
+}
