@@ -42,7 +42,12 @@ export class WharfError extends Error {
   /** Extra machine-readable facts (the offending part, the expected value, ...). */
   readonly detail: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, detail: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    detail: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "WharfError";
     this.code = code;
