@@ -99,6 +99,7 @@ export class Digester {
   readonly algorithm: Algorithm;
   #hash: Hash;
   #size = 0;
+  #result: Digest | undefined;
 
   constructor(algorithm: Algorithm = CANONICAL_ALGORITHM) {
     this.algorithm = algorithm;
@@ -114,8 +115,10 @@ export class Digester {
     return this.#size;
   }
 
+  /** The digest of everything fed so far; no more chunks may follow. */
   digest(): Digest {
-    return `${this.algorithm}:${this.#hash.digest("hex")}` as Digest;
+    this.#result ??= `${this.algorithm}:${this.#hash.digest("hex")}` as Digest;
+    return this.#result;
   }
 }
 

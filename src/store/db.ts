@@ -1,0 +1,168 @@
+/**
+ * The store's metadata database: SQLite through node:sqlite (built into Node 22+), in WAL mode.
+ * SQLite gives what a daemonless store needs: any number of processes may open it, writers are
+ * serialised by locks that the kernel releases when a process dies (a SIGKILLed wharf never wedges
+ * the store), and every transaction is all-or-nothing across a crash.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { setTimeout as sleep } from "node:timers/promises";
+import { WharfError } from "../errors.ts";
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY,              -- image ID: the config digest, as Docker means it
+  manifest_digest TEXT NOT NULL,    -- the platform manifest
+  manifest_media_type TEXT NOT NULL,
+  manifest_size INTEGER NOT NULL,
+  platform TEXT NOT NULL,           -- JSON {os, architecture, variant?}
+  layers TEXT NOT NULL,             -- JSON [{digest, mediaType, size, diffId, uncompressedSize}]
+  size INTEGER NOT NULL,            -- sum of uncompressed layer sizes (Docker's SIZE)
+  created TEXT,                     -- the config's created time
+  added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tags (
+  name TEXT PRIMARY KEY,            -- full reference, e.g. docker.io/library/busybox:latest
+  image_id TEXT NOT NULL REFERENCES images(id),
+  last_tag_time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tags_by_image ON tags(image_id);
+CREATE TABLE IF NOT EXISTS repo_digests (
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  repository TEXT NOT NULL,         -- e.g. docker.io/library/busybox
+  digest TEXT NOT NULL,             -- what was asked for: the index's digest, or the manifest's
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (image_id, repository, digest)
+);
+CREATE TABLE IF NOT EXISTS ingests (
+  ref TEXT PRIMARY KEY,             -- stable ingest ref: a resumed ingest finds its partial data by it
+  owner TEXT NOT NULL,              -- boot/pid/start of the process writing it (see owner.ts)
+  expected_digest TEXT,
+  expected_size INTEGER,
+  started_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (
+  id TEXT NOT NULL,                 -- one lease per operation
+  digest TEXT NOT NULL,             -- a blob the operation has ingested or will reference
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,      -- ms since epoch; also dead with its owner process
+  PRIMARY KEY (id, digest)
+);
+`;
+
+export interface DbOptions {
+  /** How long a writer waits for another process's transaction before STORE_LOCKED. */
+  lockTimeoutMs?: number;
+}
+
+export class StoreDb {
+  readonly sqlite: DatabaseSync;
+  readonly #lockTimeoutMs: number;
+
+  constructor(path: string, options: DbOptions = {}) {
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
+    // A short busy timeout inside SQLite (it blocks the event loop); longer waits retry asynchronously.
+    this.sqlite = new DatabaseSync(path, { timeout: 20, enableForeignKeyConstraints: true });
+    this.#initialise();
+  }
+
+  #initialise(): void {
+    this.sqlite.exec("PRAGMA journal_mode = WAL");
+    this.sqlite.exec("PRAGMA synchronous = FULL");
+    this.#retrySync(() => {
+      this.sqlite.exec("BEGIN IMMEDIATE");
+      try {
+        const row = this.sqlite.prepare("PRAGMA user_version").get() as { user_version: number };
+        if (row.user_version > SCHEMA_VERSION) {
+          throw new WharfError(
+            "STORE_CORRUPT",
+            `store schema version ${row.user_version} is newer than this wharf understands (${SCHEMA_VERSION})`,
+          );
+        }
+        this.sqlite.exec(SCHEMA);
+        this.sqlite.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+        this.sqlite.exec("COMMIT");
+      } catch (err) {
+        this.sqlite.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  /** Opening happens once per process; a brief blocking wait there is acceptable. */
+  #retrySync(fn: () => void): void {
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw lockedOr(err);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` in a write transaction (BEGIN IMMEDIATE: the store-wide writer lock). `fn` is
+   * synchronous on purpose: nothing else in this process can interleave with it on this connection.
+   * Waiting for another process's lock yields to the event loop.
+   */
+  async write<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    let delay = 2;
+    for (;;) {
+      try {
+        this.sqlite.exec("BEGIN IMMEDIATE");
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw lockedOr(err);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 50);
+        continue;
+      }
+      try {
+        const result = fn();
+        this.sqlite.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.sqlite.isTransaction) this.sqlite.exec("ROLLBACK");
+        throw err;
+      }
+    }
+  }
+
+  /** A consistent read: WAL readers never wait for writers. */
+  read<T>(fn: () => T): T {
+    this.sqlite.exec("BEGIN");
+    try {
+      return fn();
+    } finally {
+      this.sqlite.exec("COMMIT");
+    }
+  }
+
+  close(): void {
+    if (this.sqlite.isOpen) this.sqlite.close();
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const e = err as { errcode?: number; message?: string };
+  // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with extended codes in the high bits.
+  return (
+    (e.errcode !== undefined && [5, 6].includes(e.errcode & 0xff)) ||
+    /database is locked/.test(e.message ?? "")
+  );
+}
+
+function lockedOr(err: unknown): unknown {
+  return isBusy(err)
+    ? new WharfError(
+        "STORE_LOCKED",
+        "the store is locked by another wharf process; try again",
+        {},
+        { cause: err },
+      )
+    : err;
+}

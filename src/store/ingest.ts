@@ -1,0 +1,245 @@
+/**
+ * Verified, atomic, resumable blob ingest (containerd's content ingest, across processes):
+ * content streams into ingest/<ref-key>/data, is checked against the expected size and digest,
+ * fsynced, and renamed into blobs/ — a reader never sees a partial or unverified blob. The ingest is
+ * keyed by a stable ref: an interrupted one resumes from the bytes already on disk, and while one
+ * process owns a ref, another process ingesting the same ref waits for it and then finds the blob
+ * present, so the blob is written once.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isWharfError, WharfError } from "../errors.ts";
+import { type Digest, Verifier } from "../oci/digest.ts";
+import { fsyncDir } from "../util/fs-atomic.ts";
+import type { BlobReader } from "./blobs.ts";
+import type { StoreDb } from "./db.ts";
+import type { Lease } from "./lease.ts";
+import { currentOwner, formatOwner, isOwnerAlive, parseOwner } from "./owner.ts";
+import type { StorePaths } from "./paths.ts";
+
+export interface IngestSource {
+  /**
+   * Opens the content at `offset`. Returns where the stream really starts: a source that cannot
+   * seek (an HTTP server without Range, a pipe) returns 0 and the ingest starts over.
+   */
+  open(offset: number): Promise<{ stream: AsyncIterable<Uint8Array>; offset: number }>;
+}
+
+export interface IngestRequest {
+  digest: Digest;
+  /** Expected size; content of another size is refused as soon as it is seen. */
+  size?: number;
+  source: IngestSource;
+  /** Keeps the blob from garbage collection until the caller references it. */
+  lease: Lease;
+  /** Stable ingest ref; defaults to the digest, so that one blob is ingested by one writer at a time. */
+  ref?: string;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface IngestResult {
+  digest: Digest;
+  size: number;
+  /** The blob was already in the store: nothing was written. */
+  existed: boolean;
+  /** Bytes reused from an interrupted ingest. */
+  resumedFrom: number;
+}
+
+const POLL_MS = 25;
+const MAX_POLL_MS = 250;
+
+export class Ingester {
+  readonly #db: StoreDb;
+  readonly #paths: StorePaths;
+  readonly #blobs: BlobReader;
+  /** Refs this process is ingesting now: the process-wide owner identity cannot tell them apart. */
+  readonly #local = new Map<string, Promise<unknown>>();
+
+  constructor(db: StoreDb, paths: StorePaths, blobs: BlobReader) {
+    this.#db = db;
+    this.#paths = paths;
+    this.#blobs = blobs;
+  }
+
+  async ingest(request: IngestRequest): Promise<IngestResult> {
+    const ref = request.ref ?? request.digest;
+    await request.lease.add(request.digest);
+    let delay = POLL_MS;
+    for (;;) {
+      const existing = await this.#existing(request);
+      if (existing) return existing;
+      const pending = this.#local.get(ref);
+      if (pending) {
+        await pending.catch(() => undefined);
+        continue;
+      }
+      if (!(await this.#claim(ref, request))) {
+        await sleep(delay);
+        delay = Math.min(delay * 2, MAX_POLL_MS);
+        continue;
+      }
+      const work = this.#write(ref, request).finally(() => this.#local.delete(ref));
+      this.#local.set(ref, work);
+      return await work;
+    }
+  }
+
+  async #existing(request: IngestRequest): Promise<IngestResult | undefined> {
+    const info = await this.#blobs.stat(request.digest);
+    if (!info) return undefined;
+    if (request.size !== undefined && info.size !== request.size) {
+      throw new WharfError(
+        "SIZE_MISMATCH",
+        `blob ${request.digest} is ${info.size} bytes, not the ${request.size} expected`,
+        { digest: request.digest, expected: request.size, actual: info.size },
+      );
+    }
+    return { digest: request.digest, size: info.size, existed: true, resumedFrom: 0 };
+  }
+
+  /** Takes the ref unless a live process holds it; a dead holder's claim is taken over atomically. */
+  #claim(ref: string, request: IngestRequest): Promise<boolean> {
+    const me = formatOwner(currentOwner());
+    return this.#db.write(() => {
+      const row = this.#db.sqlite.prepare("SELECT owner FROM ingests WHERE ref = ?").get(ref) as
+        | { owner: string }
+        | undefined;
+      if (row && row.owner !== me) {
+        const holder = parseOwner(row.owner);
+        if (holder && isOwnerAlive(holder)) return false;
+      }
+      this.#db.sqlite
+        .prepare(
+          `INSERT INTO ingests (ref, owner, expected_digest, expected_size, started_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(ref) DO UPDATE SET owner = excluded.owner, expected_digest = excluded.expected_digest,
+             expected_size = excluded.expected_size`,
+        )
+        .run(ref, me, request.digest, request.size ?? null, new Date().toISOString());
+      return true;
+    });
+  }
+
+  #release(ref: string): Promise<void> {
+    return this.#db.write(() => {
+      this.#db.sqlite
+        .prepare("DELETE FROM ingests WHERE ref = ? AND owner = ?")
+        .run(ref, formatOwner(currentOwner()));
+    });
+  }
+
+  async #write(ref: string, request: IngestRequest): Promise<IngestResult> {
+    const dir = ingestDirFor(this.#paths, ref);
+    const data = join(dir, "data");
+    await mkdir(dir, { recursive: true });
+    try {
+      const result = await this.#stream(data, request);
+      await this.#commit(data, request.digest);
+      await rm(dir, { recursive: true, force: true });
+      return result;
+    } catch (err) {
+      // Content that failed verification must not be resumed; an interrupted transfer is kept for resume.
+      if (isWharfError(err, "DIGEST_MISMATCH") || isWharfError(err, "SIZE_MISMATCH")) {
+        await rm(dir, { recursive: true, force: true });
+      }
+      throw err;
+    } finally {
+      await this.#release(ref);
+    }
+  }
+
+  async #stream(data: string, request: IngestRequest): Promise<IngestResult> {
+    let offset = await partialSize(data);
+    if (request.size !== undefined && offset > request.size) offset = 0;
+    let verifier = new Verifier(request.digest, request.size);
+    if (offset > 0) await rehashPartial(data, offset, verifier);
+    if (offset > 0 && offset === request.size) {
+      // Everything arrived before the interruption: verify and sync what is there.
+      await writeVerified(data, offset, [], verifier);
+      return { digest: request.digest, size: offset, existed: false, resumedFrom: offset };
+    }
+    const opened = await request.source.open(offset);
+    if (opened.offset !== offset) {
+      if (opened.offset !== 0) {
+        throw new WharfError(
+          "STORE_CORRUPT",
+          `source resumed at ${opened.offset}, not at ${offset} as asked`,
+        );
+      }
+      offset = 0;
+      verifier = new Verifier(request.digest, request.size);
+    }
+    await writeVerified(data, offset, opened.stream, verifier, request.onProgress);
+    return { digest: request.digest, size: verifier.size, existed: false, resumedFrom: offset };
+  }
+
+  /** Renames the verified, fsynced data into blobs/ and fsyncs the directory: durable before visible. */
+  async #commit(data: string, digest: Digest): Promise<void> {
+    const target = this.#paths.blob(digest);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(data, target);
+    await fsyncDir(dirname(target));
+  }
+}
+
+/**
+ * Hashes each chunk while the previous one is being written (one write in flight), so that hashing
+ * on this thread and writing on the I/O pool overlap. Unlike a stream pipeline, a failing source
+ * does not discard writes already issued: everything received reaches the file and can be resumed.
+ * On success the data is fsynced.
+ */
+async function writeVerified(
+  path: string,
+  offset: number,
+  stream: AsyncIterable<Uint8Array>,
+  verifier: Verifier,
+  onProgress?: (bytes: number) => void,
+): Promise<void> {
+  const handle = await open(path, offset > 0 ? "r+" : "w");
+  let pending: Promise<unknown> = Promise.resolve();
+  let position = offset;
+  try {
+    for await (const chunk of stream) {
+      verifier.update(chunk);
+      await pending;
+      pending = handle.write(chunk, 0, chunk.byteLength, position);
+      position += chunk.byteLength;
+      onProgress?.(verifier.size);
+    }
+    await pending;
+    verifier.verify();
+    await handle.sync();
+  } catch (err) {
+    await pending.catch(() => undefined);
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** ingest/<sha256 of the ref>: refs may hold any characters, directory names may not. */
+export function ingestDirFor(paths: StorePaths, ref: string): string {
+  return join(paths.ingestDir, createHash("sha256").update(ref).digest("hex"));
+}
+
+async function partialSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw err;
+  }
+}
+
+/**
+ * Node's hash state cannot be saved, so a resumed ingest hashes the bytes already on disk again
+ * (reading them is far cheaper than downloading them again).
+ */
+async function rehashPartial(path: string, length: number, verifier: Verifier): Promise<void> {
+  for await (const chunk of createReadStream(path, { end: length - 1, highWaterMark: 1 << 20 })) {
+    verifier.update(chunk as Buffer);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Leases protect blobs that an operation has ingested (or found) but not yet referenced from an image
+ * record: garbage collection never sweeps a leased digest. A lease dies when it is released, when it
+ * expires, or when its owner process is gone (containerd's leases, with process liveness added).
+ */
+import { randomUUID } from "node:crypto";
+import type { Digest } from "../oci/digest.ts";
+import type { StoreDb } from "./db.ts";
+import { currentOwner, formatOwner, isOwnerAlive, parseOwner } from "./owner.ts";
+
+export const DEFAULT_LEASE_MS = 24 * 60 * 60 * 1000;
+
+export class Lease {
+  readonly id = randomUUID();
+  readonly #db: StoreDb;
+  readonly #expiresAt: number;
+  readonly #held = new Set<string>();
+
+  constructor(db: StoreDb, ttlMs = DEFAULT_LEASE_MS) {
+    this.#db = db;
+    this.#expiresAt = Date.now() + ttlMs;
+  }
+
+  /** Protects `digest` from garbage collection until this lease ends. */
+  async add(digest: Digest): Promise<void> {
+    if (this.#held.has(digest)) return;
+    await this.#db.write(() => {
+      this.#db.sqlite
+        .prepare("INSERT OR IGNORE INTO leases (id, digest, owner, expires_at) VALUES (?, ?, ?, ?)")
+        .run(this.id, digest, formatOwner(currentOwner()), this.#expiresAt);
+    });
+    this.#held.add(digest);
+  }
+
+  async release(): Promise<void> {
+    if (this.#held.size === 0) return;
+    await this.#db.write(() => {
+      this.#db.sqlite.prepare("DELETE FROM leases WHERE id = ?").run(this.id);
+    });
+    this.#held.clear();
+  }
+}
+
+/** Digests under a live lease. Runs inside the collector's write transaction. */
+export function leasedDigests(db: StoreDb, now = Date.now()): Set<string> {
+  const live = new Set<string>();
+  const rows = db.sqlite.prepare("SELECT digest, owner, expires_at FROM leases").all() as {
+    digest: string;
+    owner: string;
+    expires_at: number;
+  }[];
+  const alive = new Map<string, boolean>();
+  for (const row of rows) {
+    if (row.expires_at <= now) continue;
+    let ownerAlive = alive.get(row.owner);
+    if (ownerAlive === undefined) {
+      const owner = parseOwner(row.owner);
+      ownerAlive = owner !== undefined && isOwnerAlive(owner);
+      alive.set(row.owner, ownerAlive);
+    }
+    if (ownerAlive) live.add(row.digest);
+  }
+  return live;
+}
+
+/** Deletes leases that have expired or whose owner is gone. Runs inside a write transaction. */
+export function pruneDeadLeases(db: StoreDb, now = Date.now()): number {
+  const rows = db.sqlite.prepare("SELECT DISTINCT id, owner, expires_at FROM leases").all() as {
+    id: string;
+    owner: string;
+    expires_at: number;
+  }[];
+  let pruned = 0;
+  const del = db.sqlite.prepare("DELETE FROM leases WHERE id = ?");
+  for (const row of rows) {
+    const owner = parseOwner(row.owner);
+    if (row.expires_at <= now || owner === undefined || !isOwnerAlive(owner)) {
+      del.run(row.id);
+      pruned += 1;
+    }
+  }
+  return pruned;
+}

@@ -1,0 +1,285 @@
+/**
+ * Image records: the metadata Docker keeps about local images (tags, RepoDigests, LastTagTime, the
+ * chosen platform, uncompressed layer sizes), in the store database. Reads are plain functions over
+ * the connection; writes happen only through RecordWriter, inside a store write transaction.
+ */
+import { existsSync } from "node:fs";
+import type { DatabaseSync } from "node:sqlite";
+import { WharfError } from "../errors.ts";
+import type { Digest } from "../oci/digest.ts";
+import type { StorePaths } from "./paths.ts";
+
+export interface RecordPlatform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface LayerRecord {
+  /** The blob as stored (compressed, usually). */
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  /** rootfs.diff_ids entry: the digest of the uncompressed tar. */
+  diffId: Digest;
+  uncompressedSize: number;
+}
+
+export interface ManifestRef {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+}
+
+export interface ImageData {
+  /** Image ID: the config digest. */
+  id: Digest;
+  manifest: ManifestRef;
+  platform: RecordPlatform;
+  layers: LayerRecord[];
+  /** The config's created time, as written there. */
+  created?: string;
+}
+
+export interface TagRecord {
+  name: string;
+  lastTagTime: string;
+}
+
+export interface RepoDigestRecord extends ManifestRef {
+  repository: string;
+}
+
+export interface ImageRecord extends ImageData {
+  /** Sum of the uncompressed layer sizes: Docker's SIZE. */
+  size: number;
+  addedAt: string;
+  tags: TagRecord[];
+  repoDigests: RepoDigestRecord[];
+}
+
+interface ImageRow {
+  id: string;
+  manifest_digest: string;
+  manifest_media_type: string;
+  manifest_size: number;
+  platform: string;
+  layers: string;
+  size: number;
+  created: string | null;
+  added_at: string;
+}
+
+/** Layer media types that registries may not serve: their blobs are allowed to be absent. */
+export function isForeignLayer(mediaType: string): boolean {
+  return mediaType.includes("nondistributable") || mediaType.includes("foreign");
+}
+
+export class RecordReader {
+  protected readonly sqlite: DatabaseSync;
+  constructor(sqlite: DatabaseSync) {
+    this.sqlite = sqlite;
+  }
+
+  list(): ImageRecord[] {
+    const rows = this.sqlite
+      .prepare("SELECT * FROM images ORDER BY added_at, id")
+      .all() as unknown as ImageRow[];
+    const tags = this.#tagsByImage();
+    const digests = this.#repoDigestsByImage();
+    return rows.map((row) => toRecord(row, tags.get(row.id) ?? [], digests.get(row.id) ?? []));
+  }
+
+  get(id: Digest): ImageRecord | undefined {
+    const row = this.sqlite.prepare("SELECT * FROM images WHERE id = ?").get(id) as ImageRow | undefined;
+    if (!row) return undefined;
+    const tags = this.sqlite
+      .prepare("SELECT name, last_tag_time FROM tags WHERE image_id = ? ORDER BY name")
+      .all(id) as { name: string; last_tag_time: string }[];
+    const digests = this.sqlite
+      .prepare(
+        "SELECT repository, digest, media_type, size FROM repo_digests WHERE image_id = ? ORDER BY repository, digest",
+      )
+      .all(id) as unknown as RepoDigestRow[];
+    return toRecord(
+      row,
+      tags.map((t) => ({ name: t.name, lastTagTime: t.last_tag_time })),
+      digests.map(toRepoDigest),
+    );
+  }
+
+  /** The image a full tag reference names, e.g. docker.io/library/busybox:latest. */
+  byTag(name: string): ImageRecord | undefined {
+    const row = this.sqlite.prepare("SELECT image_id FROM tags WHERE name = ?").get(name) as
+      | { image_id: Digest }
+      | undefined;
+    return row ? this.get(row.image_id) : undefined;
+  }
+
+  /** Images whose ID starts with the given hex prefix (Docker's short IDs). */
+  byIdPrefix(hexPrefix: string): ImageRecord[] {
+    const rows = this.sqlite
+      .prepare("SELECT id FROM images WHERE substr(id, 8) LIKE ? ESCAPE '\\'")
+      .all(`${hexPrefix.replace(/[%_\\]/g, "\\$&")}%`) as { id: Digest }[];
+    return rows.map((r) => this.get(r.id)).filter((r): r is ImageRecord => r !== undefined);
+  }
+
+  /** Images pulled by (or whose manifest is) this repository@digest. */
+  byRepoDigest(repository: string, digest: Digest): ImageRecord[] {
+    const rows = this.sqlite
+      .prepare(
+        `SELECT image_id AS id FROM repo_digests WHERE repository = ? AND digest = ?
+         UNION SELECT id FROM images WHERE manifest_digest = ?`,
+      )
+      .all(repository, digest, digest) as { id: Digest }[];
+    return rows.map((r) => this.get(r.id)).filter((r): r is ImageRecord => r !== undefined);
+  }
+
+  #tagsByImage(): Map<string, TagRecord[]> {
+    const map = new Map<string, TagRecord[]>();
+    const rows = this.sqlite
+      .prepare("SELECT name, image_id, last_tag_time FROM tags ORDER BY name")
+      .all() as {
+      name: string;
+      image_id: string;
+      last_tag_time: string;
+    }[];
+    for (const r of rows) {
+      const list = map.get(r.image_id) ?? [];
+      list.push({ name: r.name, lastTagTime: r.last_tag_time });
+      map.set(r.image_id, list);
+    }
+    return map;
+  }
+
+  #repoDigestsByImage(): Map<string, RepoDigestRecord[]> {
+    const map = new Map<string, RepoDigestRecord[]>();
+    const rows = this.sqlite
+      .prepare(
+        "SELECT image_id, repository, digest, media_type, size FROM repo_digests ORDER BY repository, digest",
+      )
+      .all() as unknown as (RepoDigestRow & { image_id: string })[];
+    for (const r of rows) {
+      const list = map.get(r.image_id) ?? [];
+      list.push(toRepoDigest(r));
+      map.set(r.image_id, list);
+    }
+    return map;
+  }
+}
+
+/** The writes a store transaction may make. Every method is synchronous: it runs under the writer lock. */
+export class RecordWriter extends RecordReader {
+  readonly #paths: StorePaths;
+  constructor(sqlite: DatabaseSync, paths: StorePaths) {
+    super(sqlite);
+    this.#paths = paths;
+  }
+
+  /** Adds or replaces an image. Every blob it names must already be in the store. */
+  putImage(image: ImageData): void {
+    this.#requireBlob(image.manifest.digest);
+    this.#requireBlob(image.id);
+    for (const layer of image.layers) {
+      if (!isForeignLayer(layer.mediaType)) this.#requireBlob(layer.digest);
+    }
+    const size = image.layers.reduce((sum, l) => sum + l.uncompressedSize, 0);
+    this.sqlite
+      .prepare(
+        `INSERT INTO images (id, manifest_digest, manifest_media_type, manifest_size, platform, layers, size, created, added_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET manifest_digest = excluded.manifest_digest,
+           manifest_media_type = excluded.manifest_media_type, manifest_size = excluded.manifest_size,
+           platform = excluded.platform, layers = excluded.layers, size = excluded.size, created = excluded.created`,
+      )
+      .run(
+        image.id,
+        image.manifest.digest,
+        image.manifest.mediaType,
+        image.manifest.size,
+        JSON.stringify(image.platform),
+        JSON.stringify(image.layers),
+        size,
+        image.created ?? null,
+        new Date().toISOString(),
+      );
+  }
+
+  /** Points a full tag reference at an image; returns the image it pointed at before, if another. */
+  setTag(name: string, imageId: Digest, when = new Date()): Digest | undefined {
+    this.#requireImage(imageId);
+    const previous = this.sqlite.prepare("SELECT image_id FROM tags WHERE name = ?").get(name) as
+      | { image_id: Digest }
+      | undefined;
+    this.sqlite
+      .prepare(
+        `INSERT INTO tags (name, image_id, last_tag_time) VALUES (?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, last_tag_time = excluded.last_tag_time`,
+      )
+      .run(name, imageId, when.toISOString());
+    return previous && previous.image_id !== imageId ? previous.image_id : undefined;
+  }
+
+  /** Returns whether the tag existed. */
+  removeTag(name: string): boolean {
+    return Number(this.sqlite.prepare("DELETE FROM tags WHERE name = ?").run(name).changes) > 0;
+  }
+
+  addRepoDigest(imageId: Digest, entry: RepoDigestRecord): void {
+    this.#requireImage(imageId);
+    this.#requireBlob(entry.digest);
+    this.sqlite
+      .prepare(
+        `INSERT OR REPLACE INTO repo_digests (image_id, repository, digest, media_type, size) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(imageId, entry.repository, entry.digest, entry.mediaType, entry.size);
+  }
+
+  /** Deletes the image with its tags and RepoDigests; its blobs go at the next garbage collection. */
+  deleteImage(id: Digest): boolean {
+    this.sqlite.prepare("DELETE FROM tags WHERE image_id = ?").run(id);
+    this.sqlite.prepare("DELETE FROM repo_digests WHERE image_id = ?").run(id);
+    return Number(this.sqlite.prepare("DELETE FROM images WHERE id = ?").run(id).changes) > 0;
+  }
+
+  #requireBlob(digest: Digest): void {
+    if (!existsSync(this.#paths.blob(digest))) {
+      throw new WharfError("STORE_BLOB_UNKNOWN", `blob ${digest} is not in the store`, { digest });
+    }
+  }
+
+  #requireImage(id: Digest): void {
+    if (!this.sqlite.prepare("SELECT 1 FROM images WHERE id = ?").get(id)) {
+      throw new WharfError("STORE_IMAGE_UNKNOWN", `No such image: ${id}`, { id });
+    }
+  }
+}
+
+interface RepoDigestRow {
+  repository: string;
+  digest: string;
+  media_type: string;
+  size: number;
+}
+
+function toRepoDigest(r: RepoDigestRow): RepoDigestRecord {
+  return { repository: r.repository, digest: r.digest as Digest, mediaType: r.media_type, size: r.size };
+}
+
+function toRecord(row: ImageRow, tags: TagRecord[], repoDigests: RepoDigestRecord[]): ImageRecord {
+  return {
+    id: row.id as Digest,
+    manifest: {
+      digest: row.manifest_digest as Digest,
+      mediaType: row.manifest_media_type,
+      size: row.manifest_size,
+    },
+    platform: JSON.parse(row.platform) as RecordPlatform,
+    layers: JSON.parse(row.layers) as LayerRecord[],
+    size: row.size,
+    ...(row.created ? { created: row.created } : {}),
+    addedAt: row.added_at,
+    tags,
+    repoDigests,
+  };
+}

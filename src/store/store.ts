@@ -1,0 +1,87 @@
+/**
+ * The local image store: an OCI image layout (oci-layout, index.json, blobs/) plus wharf's database
+ * of image records. No daemon: every wharf process opens it directly, any number at once.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { writeFileAtomicSync } from "../util/fs-atomic.ts";
+import { BlobReader } from "./blobs.ts";
+import { StoreDb } from "./db.ts";
+import { Ingester, type IngestRequest, type IngestResult } from "./ingest.ts";
+import { OCI_LAYOUT_CONTENT, syncIndexJson } from "./layout-view.ts";
+import { DEFAULT_LEASE_MS, Lease } from "./lease.ts";
+import { defaultStoreRoot, StorePaths } from "./paths.ts";
+import { RecordReader, RecordWriter } from "./records.ts";
+
+export interface StoreOptions {
+  /** Defaults to WHARF_ROOT, then $XDG_DATA_HOME/wharf, then ~/.local/share/wharf. */
+  root?: string;
+  /** How long to wait for another process's write transaction. */
+  lockTimeoutMs?: number;
+}
+
+export class Store {
+  readonly paths: StorePaths;
+  readonly blobs: BlobReader;
+  readonly db: StoreDb;
+  readonly #ingester: Ingester;
+
+  private constructor(paths: StorePaths, db: StoreDb) {
+    this.paths = paths;
+    this.db = db;
+    this.blobs = new BlobReader(paths);
+    this.#ingester = new Ingester(db, paths, this.blobs);
+  }
+
+  /** Opens the store, creating an empty one (a valid OCI layout) when the directory is new. */
+  static async open(options: StoreOptions = {}): Promise<Store> {
+    const paths = new StorePaths(options.root ?? defaultStoreRoot());
+    mkdirSync(paths.blobsDir, { recursive: true });
+    mkdirSync(paths.ingestDir, { recursive: true });
+    if (!existsSync(paths.ociLayout) || readFileSync(paths.ociLayout, "utf8") !== OCI_LAYOUT_CONTENT) {
+      writeFileAtomicSync(paths.ociLayout, OCI_LAYOUT_CONTENT);
+    }
+    const store = new Store(paths, new StoreDb(paths.database, { lockTimeoutMs: options.lockTimeoutMs }));
+    if (!existsSync(paths.indexJson)) await store.recover();
+    return store;
+  }
+
+  get root(): string {
+    return this.paths.root;
+  }
+
+  /** A consistent snapshot read of the image records. */
+  read<T>(fn: (records: RecordReader) => T): T {
+    return this.db.read(() => fn(new RecordReader(this.db.sqlite)));
+  }
+
+  /**
+   * Changes image records atomically: all of `fn`'s writes land together or none do, and index.json
+   * is brought in line before the commit. `fn` is synchronous (it runs under the store's writer lock).
+   */
+  update<T>(fn: (records: RecordWriter) => T): Promise<T> {
+    return this.db.write(() => {
+      const writer = new RecordWriter(this.db.sqlite, this.paths);
+      const result = fn(writer);
+      syncIndexJson(this.paths.indexJson, writer.list());
+      return result;
+    });
+  }
+
+  /** Re-renders index.json from the records if a crash left it out of step; returns whether it did. */
+  recover(): Promise<boolean> {
+    return this.db.write(() => syncIndexJson(this.paths.indexJson, new RecordReader(this.db.sqlite).list()));
+  }
+
+  /** A lease keeps the blobs it names from garbage collection until released. */
+  lease(ttlMs = DEFAULT_LEASE_MS): Lease {
+    return new Lease(this.db, ttlMs);
+  }
+
+  ingest(request: IngestRequest): Promise<IngestResult> {
+    return this.#ingester.ingest(request);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
