@@ -96,7 +96,8 @@ export class StoreDb {
     const deadline = Date.now() + this.#lockTimeoutMs;
     for (;;) {
       try {
-        return fn();
+        fn();
+        return;
       } catch (err) {
         if (!isBusy(err) || Date.now() > deadline) throw lockedOr(err);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
