@@ -123,11 +123,14 @@ export class Ingester {
     });
   }
 
-  #release(ref: string): Promise<void> {
+  /** Gives the ref up; an interrupted ingest keeps its row (without owner) so that GC can name it. */
+  #release(ref: string, keepPartial: boolean): Promise<void> {
+    const me = formatOwner(currentOwner());
     return this.#db.write(() => {
-      this.#db.sqlite
-        .prepare("DELETE FROM ingests WHERE ref = ? AND owner = ?")
-        .run(ref, formatOwner(currentOwner()));
+      const sql = keepPartial
+        ? "UPDATE ingests SET owner = '' WHERE ref = ? AND owner = ?"
+        : "DELETE FROM ingests WHERE ref = ? AND owner = ?";
+      this.#db.sqlite.prepare(sql).run(ref, me);
     });
   }
 
@@ -135,6 +138,7 @@ export class Ingester {
     const dir = ingestDirFor(this.#paths, ref);
     const data = join(dir, "data");
     await mkdir(dir, { recursive: true });
+    let keepPartial = false;
     try {
       const result = await this.#stream(data, request);
       await this.#commit(data, request.digest);
@@ -142,12 +146,11 @@ export class Ingester {
       return result;
     } catch (err) {
       // Content that failed verification must not be resumed; an interrupted transfer is kept for resume.
-      if (isWharfError(err, "DIGEST_MISMATCH") || isWharfError(err, "SIZE_MISMATCH")) {
-        await rm(dir, { recursive: true, force: true });
-      }
+      keepPartial = !isWharfError(err, "DIGEST_MISMATCH") && !isWharfError(err, "SIZE_MISMATCH");
+      if (!keepPartial) await rm(dir, { recursive: true, force: true });
       throw err;
     } finally {
-      await this.#release(ref);
+      await this.#release(ref, keepPartial);
     }
   }
 
