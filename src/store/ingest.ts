@@ -197,7 +197,7 @@ export class Ingester {
 async function writeVerified(
   path: string,
   offset: number,
-  stream: AsyncIterable<Uint8Array>,
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   verifier: Verifier,
   onProgress?: (bytes: number) => void,
 ): Promise<void> {

@@ -8,7 +8,7 @@ import { digestBytes } from "../../src/oci/digest.ts";
 import { bytesSource, type IngestSource, Store } from "../../src/store/index.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-const payload = Buffer.alloc(3 * 1024 * 1024 + 17, 7).map((_, i) => (i * 31) % 251);
+const payload = Buffer.from(Buffer.alloc(3 * 1024 * 1024 + 17).map((_, i) => (i * 31) % 251));
 const digest = digestBytes(payload);
 
 async function openStore() {

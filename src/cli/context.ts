@@ -1,0 +1,16 @@
+/** What every command shares: the global options and the store they name. */
+import type { Command } from "commander";
+import { Store } from "../store/store.ts";
+
+export interface GlobalOptions {
+  root?: string;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+export function openStore(command: Command): Promise<Store> {
+  const { root } = globalOptions(command);
+  return Store.open(root ? { root } : {});
+}

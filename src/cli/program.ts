@@ -1,0 +1,55 @@
+/** The `wharf` command tree. Commands parse flags, call the library and render; nothing else. */
+import { Command, CommanderError } from "commander";
+import { WHARF_VERSION } from "../version.ts";
+import { registerSystem } from "./commands/system.ts";
+import { registerVersion } from "./commands/version.ts";
+import { EXIT_USAGE, exitCodeFor, formatError } from "./exit.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("wharf")
+    .description("Docker images without a daemon")
+    .version(WHARF_VERSION, "-v, --version", "Print version information and quit")
+    .option("--root <dir>", "Location of the local store (default: $WHARF_ROOT or $XDG_DATA_HOME/wharf)")
+    .showSuggestionAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  registerVersion(program);
+  registerSystem(program);
+  for (const command of program.commands) configure(command);
+  return program;
+}
+
+/** Every subcommand reports usage errors through the same path as the root. */
+function configure(command: Command): void {
+  command
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .showSuggestionAfterError(false);
+  for (const sub of command.commands) configure(sub);
+}
+
+/** Commander's own messages, reshaped into Docker's wording. */
+function usageMessage(err: CommanderError): string {
+  const msg = err.message.replace(/^error: /, "");
+  const unknown = /^unknown option '(.+)'/.exec(msg);
+  if (unknown) return `unknown flag: ${unknown[1]}`;
+  const command = /^unknown command '(.+)'/.exec(msg);
+  if (command) return `unknown command: ${command[1]}`;
+  return msg;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) return 0;
+      process.stderr.write(`${usageMessage(err)}\nSee 'wharf --help'.\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`${formatError(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
