@@ -69,16 +69,18 @@ export class StoreDb {
   }
 
   #initialise(): void {
-    this.sqlite.exec("PRAGMA journal_mode = WAL");
+    // Switching a new database to WAL needs a moment of exclusive access: many processes may open at once.
+    this.#retrySync(() => this.sqlite.exec("PRAGMA journal_mode = WAL"));
     this.sqlite.exec("PRAGMA synchronous = FULL");
+    if (this.#schemaVersion() === SCHEMA_VERSION) return;
     this.#retrySync(() => {
       this.sqlite.exec("BEGIN IMMEDIATE");
       try {
-        const row = this.sqlite.prepare("PRAGMA user_version").get() as { user_version: number };
-        if (row.user_version > SCHEMA_VERSION) {
+        const version = this.#schemaVersion();
+        if (version > SCHEMA_VERSION) {
           throw new WharfError(
             "STORE_CORRUPT",
-            `store schema version ${row.user_version} is newer than this wharf understands (${SCHEMA_VERSION})`,
+            `store schema version ${version} is newer than this wharf understands (${SCHEMA_VERSION})`,
           );
         }
         this.sqlite.exec(SCHEMA);
@@ -89,6 +91,10 @@ export class StoreDb {
         throw err;
       }
     });
+  }
+
+  #schemaVersion(): number {
+    return (this.sqlite.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
   }
 
   /** Opening happens once per process; a brief blocking wait there is acceptable. */

@@ -7,7 +7,7 @@
  * present, so the blob is written once.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -77,7 +77,9 @@ export class Ingester {
         await pending.catch(() => undefined);
         continue;
       }
-      if (!(await this.#claim(ref, request))) {
+      const claim = await this.#claim(ref, request);
+      if (claim === "exists") continue;
+      if (claim === "busy") {
         await sleep(delay);
         delay = Math.min(delay * 2, MAX_POLL_MS);
         continue;
@@ -101,8 +103,12 @@ export class Ingester {
     return { digest: request.digest, size: info.size, existed: true, resumedFrom: 0 };
   }
 
-  /** Takes the ref unless a live process holds it; a dead holder's claim is taken over atomically. */
-  #claim(ref: string, request: IngestRequest): Promise<boolean> {
+  /**
+   * Takes the ref unless a live process holds it; a dead holder's claim is taken over atomically.
+   * The blob is looked for again under the lock: a writer renames its blob into place before it
+   * gives its claim up, so a claim that finds no holder also sees any blob that holder wrote.
+   */
+  #claim(ref: string, request: IngestRequest): Promise<"claimed" | "busy" | "exists"> {
     const me = formatOwner(currentOwner());
     return this.#db.write(() => {
       const row = this.#db.sqlite.prepare("SELECT owner FROM ingests WHERE ref = ?").get(ref) as
@@ -110,8 +116,9 @@ export class Ingester {
         | undefined;
       if (row && row.owner !== me) {
         const holder = parseOwner(row.owner);
-        if (holder && isOwnerAlive(holder)) return false;
+        if (holder && isOwnerAlive(holder)) return "busy";
       }
+      if (existsSync(this.#paths.blob(request.digest))) return "exists";
       this.#db.sqlite
         .prepare(
           `INSERT INTO ingests (ref, owner, expected_digest, expected_size, started_at) VALUES (?, ?, ?, ?, ?)
@@ -119,7 +126,7 @@ export class Ingester {
              expected_size = excluded.expected_size`,
         )
         .run(ref, me, request.digest, request.size ?? null, new Date().toISOString());
-      return true;
+      return "claimed";
     });
   }
 

@@ -31,7 +31,10 @@ test("a recorded image carries Docker's metadata and appears in index.json under
   assert.equal(image.id, id);
   assert.equal(image.layers.length, 3);
   assert.ok(image.layers.every((l) => l.uncompressedSize > l.size || l.size < 400));
-  assert.equal(image.size, image.layers.reduce((s, l) => s + l.uncompressedSize, 0));
+  assert.equal(
+    image.size,
+    image.layers.reduce((s, l) => s + l.uncompressedSize, 0),
+  );
   assert.deepEqual(image.platform, { os: "linux", architecture: "amd64" });
   assert.equal(image.tags[0]?.name, TAG);
   assert.ok(!Number.isNaN(Date.parse(image.tags[0]!.lastTagTime)));
@@ -63,7 +66,9 @@ test("moving a tag leaves the old image dangling but listed; deleting it removes
 async function firstChild(layout: string, arch: string): Promise<{ digest: Digest; size: number }> {
   const top = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")).manifests[0];
   const index = JSON.parse(readFileSync(join(layout, "blobs/sha256", top.digest.slice(7)), "utf8"));
-  const child = index.manifests.find((m: { platform: { architecture: string } }) => m.platform.architecture === arch);
+  const child = index.manifests.find(
+    (m: { platform: { architecture: string } }) => m.platform.architecture === arch,
+  );
   return { digest: child.digest, size: child.size };
 }
 
@@ -74,11 +79,19 @@ test("a record cannot name a blob the store lacks, and a failed update changes n
   await assert.rejects(
     store.update((r) => {
       r.setTag("docker.io/library/busybox:other", id);
-      r.addRepoDigest(id, { repository: "docker.io/library/busybox", digest: missing, mediaType: "x", size: 1 });
+      r.addRepoDigest(id, {
+        repository: "docker.io/library/busybox",
+        digest: missing,
+        mediaType: "x",
+        size: 1,
+      });
     }),
     (e) => isWharfError(e, "STORE_BLOB_UNKNOWN"),
   );
-  assert.equal(store.read((r) => r.byTag("docker.io/library/busybox:other")), undefined);
+  assert.equal(
+    store.read((r) => r.byTag("docker.io/library/busybox:other")),
+    undefined,
+  );
   assert.equal(readFileSync(store.paths.indexJson, "utf8"), before);
   await assert.rejects(
     store.update((r) => r.setTag("x:y", missing)),
@@ -97,8 +110,14 @@ test("short IDs and repo digests find images", async () => {
     store.read((r) => r.byIdPrefix(id.slice(7, 19))).map((i) => i.id),
     [id],
   );
-  assert.deepEqual(store.read((r) => r.byIdPrefix("%")), []);
-  assert.equal(store.read((r) => r.byRepoDigest("docker.io/library/busybox", image.manifest.digest))[0]?.id, id);
+  assert.deepEqual(
+    store.read((r) => r.byIdPrefix("%")),
+    [],
+  );
+  assert.equal(
+    store.read((r) => r.byRepoDigest("docker.io/library/busybox", image.manifest.digest))[0]?.id,
+    id,
+  );
   store.close();
 });
 
