@@ -12,8 +12,8 @@ const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
-  id TEXT PRIMARY KEY,              -- image ID: the config digest, as Docker means it
-  manifest_digest TEXT NOT NULL,    -- the platform manifest
+  manifest_digest TEXT PRIMARY KEY, -- the platform manifest: what a tag points at
+  config_digest TEXT NOT NULL,      -- Docker's image ID; two manifests may share one (e.g. OCI and Docker types)
   manifest_media_type TEXT NOT NULL,
   manifest_size INTEGER NOT NULL,
   platform TEXT NOT NULL,           -- JSON {os, architecture, variant?}
@@ -22,19 +22,20 @@ CREATE TABLE IF NOT EXISTS images (
   created TEXT,                     -- the config's created time
   added_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS images_by_config ON images(config_digest);
 CREATE TABLE IF NOT EXISTS tags (
   name TEXT PRIMARY KEY,            -- full reference, e.g. docker.io/library/busybox:latest
-  image_id TEXT NOT NULL REFERENCES images(id),
+  manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest),
   last_tag_time TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS tags_by_image ON tags(image_id);
+CREATE INDEX IF NOT EXISTS tags_by_image ON tags(manifest_digest);
 CREATE TABLE IF NOT EXISTS repo_digests (
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
   repository TEXT NOT NULL,         -- e.g. docker.io/library/busybox
   digest TEXT NOT NULL,             -- what was asked for: the index's digest, or the manifest's
   media_type TEXT NOT NULL,
   size INTEGER NOT NULL,
-  PRIMARY KEY (image_id, repository, digest)
+  PRIMARY KEY (manifest_digest, repository, digest)
 );
 CREATE TABLE IF NOT EXISTS ingests (
   ref TEXT PRIMARY KEY,             -- stable ingest ref: a resumed ingest finds its partial data by it

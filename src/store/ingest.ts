@@ -196,10 +196,18 @@ export class Ingester {
 }
 
 /**
+ * Dirty bytes after which a background flush (fdatasync) starts: the kernel then writes the blob back
+ * while the rest is still being hashed, instead of all of it in the final fsync. Measured on a 1 GiB
+ * file (bench/ingest.ts): about 1.7x faster than one fsync at the end; 16-128 MiB perform alike.
+ */
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+/**
  * Hashes each chunk while the previous one is being written (one write in flight), so that hashing
  * on this thread and writing on the I/O pool overlap. Unlike a stream pipeline, a failing source
  * does not discard writes already issued: everything received reaches the file and can be resumed.
- * On success the data is fsynced.
+ * Every FLUSH_BYTES a flush starts (one at a time, not waited for, its error still thrown); on
+ * success the data is fsynced.
  */
 async function writeVerified(
   path: string,
@@ -210,6 +218,9 @@ async function writeVerified(
 ): Promise<void> {
   const handle = await open(path, offset > 0 ? "r+" : "w");
   let pending: Promise<unknown> = Promise.resolve();
+  let flush: Promise<unknown> | undefined;
+  let flushDone = true;
+  let flushedTo = offset;
   let position = offset;
   try {
     for await (const chunk of stream) {
@@ -217,13 +228,24 @@ async function writeVerified(
       await pending;
       pending = handle.write(chunk, 0, chunk.byteLength, position);
       position += chunk.byteLength;
+      if (flushDone && position - flushedTo >= FLUSH_BYTES) {
+        await flush; // settled already: only rethrows its error
+        flushDone = false;
+        flushedTo = position;
+        flush = handle.datasync().finally(() => {
+          flushDone = true;
+        });
+        flush.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+      }
       onProgress?.(verifier.size);
     }
     await pending;
+    await flush;
     verifier.verify();
     await handle.sync();
   } catch (err) {
     await pending.catch(() => undefined);
+    await flush?.catch(() => undefined);
     throw err;
   } finally {
     await handle.close();

@@ -59,8 +59,8 @@ export interface ImageRecord extends ImageData {
 }
 
 interface ImageRow {
-  id: string;
   manifest_digest: string;
+  config_digest: string;
   manifest_media_type: string;
   manifest_size: number;
   platform: string;
@@ -75,6 +75,10 @@ export function isForeignLayer(mediaType: string): boolean {
   return mediaType.includes("nondistributable") || mediaType.includes("foreign");
 }
 
+/**
+ * Records are keyed by manifest digest (what a tag points at, as in an OCI layout); the image ID is
+ * the config digest, which two manifests may share.
+ */
 export class RecordReader {
   protected readonly sqlite: DatabaseSync;
   constructor(sqlite: DatabaseSync) {
@@ -83,24 +87,29 @@ export class RecordReader {
 
   list(): ImageRecord[] {
     const rows = this.sqlite
-      .prepare("SELECT * FROM images ORDER BY added_at, id")
+      .prepare("SELECT * FROM images ORDER BY added_at, manifest_digest")
       .all() as unknown as ImageRow[];
     const tags = this.#tagsByImage();
     const digests = this.#repoDigestsByImage();
-    return rows.map((row) => toRecord(row, tags.get(row.id) ?? [], digests.get(row.id) ?? []));
+    return rows.map((row) =>
+      toRecord(row, tags.get(row.manifest_digest) ?? [], digests.get(row.manifest_digest) ?? []),
+    );
   }
 
-  get(id: Digest): ImageRecord | undefined {
-    const row = this.sqlite.prepare("SELECT * FROM images WHERE id = ?").get(id) as ImageRow | undefined;
+  /** The image whose platform manifest has this digest. */
+  get(manifestDigest: Digest): ImageRecord | undefined {
+    const row = this.sqlite.prepare("SELECT * FROM images WHERE manifest_digest = ?").get(manifestDigest) as
+      | ImageRow
+      | undefined;
     if (!row) return undefined;
     const tags = this.sqlite
-      .prepare("SELECT name, last_tag_time FROM tags WHERE image_id = ? ORDER BY name")
-      .all(id) as { name: string; last_tag_time: string }[];
+      .prepare("SELECT name, last_tag_time FROM tags WHERE manifest_digest = ? ORDER BY name")
+      .all(manifestDigest) as { name: string; last_tag_time: string }[];
     const digests = this.sqlite
       .prepare(
-        "SELECT repository, digest, media_type, size FROM repo_digests WHERE image_id = ? ORDER BY repository, digest",
+        "SELECT repository, digest, media_type, size FROM repo_digests WHERE manifest_digest = ? ORDER BY repository, digest",
       )
-      .all(id) as unknown as RepoDigestRow[];
+      .all(manifestDigest) as unknown as RepoDigestRow[];
     return toRecord(
       row,
       tags.map((t) => ({ name: t.name, lastTagTime: t.last_tag_time })),
@@ -110,44 +119,50 @@ export class RecordReader {
 
   /** The image a full tag reference names, e.g. docker.io/library/busybox:latest. */
   byTag(name: string): ImageRecord | undefined {
-    const row = this.sqlite.prepare("SELECT image_id FROM tags WHERE name = ?").get(name) as
-      | { image_id: Digest }
+    const row = this.sqlite.prepare("SELECT manifest_digest FROM tags WHERE name = ?").get(name) as
+      | { manifest_digest: Digest }
       | undefined;
-    return row ? this.get(row.image_id) : undefined;
+    return row ? this.get(row.manifest_digest) : undefined;
+  }
+
+  /** Images with this image ID (config digest). */
+  byId(configDigest: Digest): ImageRecord[] {
+    return this.#many("SELECT manifest_digest FROM images WHERE config_digest = ?", configDigest);
   }
 
   /** Images whose ID starts with the given hex prefix (Docker's short IDs). */
   byIdPrefix(hexPrefix: string): ImageRecord[] {
-    const rows = this.sqlite
-      .prepare("SELECT id FROM images WHERE substr(id, 8) LIKE ? ESCAPE '\\'")
-      .all(`${hexPrefix.replace(/[%_\\]/g, "\\$&")}%`) as { id: Digest }[];
-    return rows.map((r) => this.get(r.id)).filter((r): r is ImageRecord => r !== undefined);
+    return this.#many(
+      "SELECT manifest_digest FROM images WHERE substr(config_digest, 8) LIKE ? ESCAPE '\\'",
+      `${hexPrefix.replace(/[%_\\]/g, "\\$&")}%`,
+    );
   }
 
   /** Images pulled by (or whose manifest is) this repository@digest. */
   byRepoDigest(repository: string, digest: Digest): ImageRecord[] {
-    const rows = this.sqlite
-      .prepare(
-        `SELECT image_id AS id FROM repo_digests WHERE repository = ? AND digest = ?
-         UNION SELECT id FROM images WHERE manifest_digest = ?`,
-      )
-      .all(repository, digest, digest) as { id: Digest }[];
-    return rows.map((r) => this.get(r.id)).filter((r): r is ImageRecord => r !== undefined);
+    return this.#many(
+      `SELECT manifest_digest FROM repo_digests WHERE repository = ? AND digest = ?
+       UNION SELECT manifest_digest FROM images WHERE manifest_digest = ?`,
+      repository,
+      digest,
+      digest,
+    );
+  }
+
+  #many(sql: string, ...params: string[]): ImageRecord[] {
+    const rows = this.sqlite.prepare(sql).all(...params) as { manifest_digest: Digest }[];
+    return rows.map((r) => this.get(r.manifest_digest)).filter((r): r is ImageRecord => r !== undefined);
   }
 
   #tagsByImage(): Map<string, TagRecord[]> {
     const map = new Map<string, TagRecord[]>();
     const rows = this.sqlite
-      .prepare("SELECT name, image_id, last_tag_time FROM tags ORDER BY name")
-      .all() as {
-      name: string;
-      image_id: string;
-      last_tag_time: string;
-    }[];
+      .prepare("SELECT name, manifest_digest, last_tag_time FROM tags ORDER BY name")
+      .all() as { name: string; manifest_digest: string; last_tag_time: string }[];
     for (const r of rows) {
-      const list = map.get(r.image_id) ?? [];
+      const list = map.get(r.manifest_digest) ?? [];
       list.push({ name: r.name, lastTagTime: r.last_tag_time });
-      map.set(r.image_id, list);
+      map.set(r.manifest_digest, list);
     }
     return map;
   }
@@ -156,13 +171,13 @@ export class RecordReader {
     const map = new Map<string, RepoDigestRecord[]>();
     const rows = this.sqlite
       .prepare(
-        "SELECT image_id, repository, digest, media_type, size FROM repo_digests ORDER BY repository, digest",
+        "SELECT manifest_digest, repository, digest, media_type, size FROM repo_digests ORDER BY repository, digest",
       )
-      .all() as unknown as (RepoDigestRow & { image_id: string })[];
+      .all() as unknown as (RepoDigestRow & { manifest_digest: string })[];
     for (const r of rows) {
-      const list = map.get(r.image_id) ?? [];
+      const list = map.get(r.manifest_digest) ?? [];
       list.push(toRepoDigest(r));
-      map.set(r.image_id, list);
+      map.set(r.manifest_digest, list);
     }
     return map;
   }
@@ -186,15 +201,16 @@ export class RecordWriter extends RecordReader {
     const size = image.layers.reduce((sum, l) => sum + l.uncompressedSize, 0);
     this.sqlite
       .prepare(
-        `INSERT INTO images (id, manifest_digest, manifest_media_type, manifest_size, platform, layers, size, created, added_at)
+        `INSERT INTO images (manifest_digest, config_digest, manifest_media_type, manifest_size, platform, layers, size,
+           created, added_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET manifest_digest = excluded.manifest_digest,
+         ON CONFLICT(manifest_digest) DO UPDATE SET config_digest = excluded.config_digest,
            manifest_media_type = excluded.manifest_media_type, manifest_size = excluded.manifest_size,
            platform = excluded.platform, layers = excluded.layers, size = excluded.size, created = excluded.created`,
       )
       .run(
-        image.id,
         image.manifest.digest,
+        image.id,
         image.manifest.mediaType,
         image.manifest.size,
         JSON.stringify(image.platform),
@@ -205,19 +221,19 @@ export class RecordWriter extends RecordReader {
       );
   }
 
-  /** Points a full tag reference at an image; returns the image it pointed at before, if another. */
-  setTag(name: string, imageId: Digest, when = new Date()): Digest | undefined {
-    this.#requireImage(imageId);
-    const previous = this.sqlite.prepare("SELECT image_id FROM tags WHERE name = ?").get(name) as
-      | { image_id: Digest }
+  /** Points a full tag reference at an image (by manifest digest); returns what it pointed at before, if another. */
+  setTag(name: string, manifestDigest: Digest, when = new Date()): Digest | undefined {
+    this.#requireImage(manifestDigest);
+    const previous = this.sqlite.prepare("SELECT manifest_digest FROM tags WHERE name = ?").get(name) as
+      | { manifest_digest: Digest }
       | undefined;
     this.sqlite
       .prepare(
-        `INSERT INTO tags (name, image_id, last_tag_time) VALUES (?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, last_tag_time = excluded.last_tag_time`,
+        `INSERT INTO tags (name, manifest_digest, last_tag_time) VALUES (?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest, last_tag_time = excluded.last_tag_time`,
       )
-      .run(name, imageId, when.toISOString());
-    return previous && previous.image_id !== imageId ? previous.image_id : undefined;
+      .run(name, manifestDigest, when.toISOString());
+    return previous && previous.manifest_digest !== manifestDigest ? previous.manifest_digest : undefined;
   }
 
   /** Returns whether the tag existed. */
@@ -225,21 +241,25 @@ export class RecordWriter extends RecordReader {
     return Number(this.sqlite.prepare("DELETE FROM tags WHERE name = ?").run(name).changes) > 0;
   }
 
-  addRepoDigest(imageId: Digest, entry: RepoDigestRecord): void {
-    this.#requireImage(imageId);
+  addRepoDigest(manifestDigest: Digest, entry: RepoDigestRecord): void {
+    this.#requireImage(manifestDigest);
     this.#requireBlob(entry.digest);
     this.sqlite
       .prepare(
-        `INSERT OR REPLACE INTO repo_digests (image_id, repository, digest, media_type, size) VALUES (?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO repo_digests (manifest_digest, repository, digest, media_type, size) VALUES (?, ?, ?, ?, ?)`,
       )
-      .run(imageId, entry.repository, entry.digest, entry.mediaType, entry.size);
+      .run(manifestDigest, entry.repository, entry.digest, entry.mediaType, entry.size);
   }
 
   /** Deletes the image with its tags and RepoDigests; its blobs go at the next garbage collection. */
-  deleteImage(id: Digest): boolean {
-    this.sqlite.prepare("DELETE FROM tags WHERE image_id = ?").run(id);
-    this.sqlite.prepare("DELETE FROM repo_digests WHERE image_id = ?").run(id);
-    return Number(this.sqlite.prepare("DELETE FROM images WHERE id = ?").run(id).changes) > 0;
+  deleteImage(manifestDigest: Digest): boolean {
+    this.sqlite.prepare("DELETE FROM tags WHERE manifest_digest = ?").run(manifestDigest);
+    this.sqlite.prepare("DELETE FROM repo_digests WHERE manifest_digest = ?").run(manifestDigest);
+    return (
+      Number(
+        this.sqlite.prepare("DELETE FROM images WHERE manifest_digest = ?").run(manifestDigest).changes,
+      ) > 0
+    );
   }
 
   #requireBlob(digest: Digest): void {
@@ -248,9 +268,9 @@ export class RecordWriter extends RecordReader {
     }
   }
 
-  #requireImage(id: Digest): void {
-    if (!this.sqlite.prepare("SELECT 1 FROM images WHERE id = ?").get(id)) {
-      throw new WharfError("STORE_IMAGE_UNKNOWN", `No such image: ${id}`, { id });
+  #requireImage(manifestDigest: Digest): void {
+    if (!this.sqlite.prepare("SELECT 1 FROM images WHERE manifest_digest = ?").get(manifestDigest)) {
+      throw new WharfError("STORE_IMAGE_UNKNOWN", `No such image: ${manifestDigest}`, { manifestDigest });
     }
   }
 }
@@ -268,7 +288,7 @@ function toRepoDigest(r: RepoDigestRow): RepoDigestRecord {
 
 function toRecord(row: ImageRow, tags: TagRecord[], repoDigests: RepoDigestRecord[]): ImageRecord {
   return {
-    id: row.id as Digest,
+    id: row.config_digest as Digest,
     manifest: {
       digest: row.manifest_digest as Digest,
       mediaType: row.manifest_media_type,

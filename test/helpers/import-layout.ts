@@ -6,7 +6,7 @@ import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Digest } from "../../src/oci/digest.ts";
-import { bytesSource, fileSource, type Lease, type Store } from "../../src/store/index.ts";
+import { bytesSource, fileSource, type ImageData, type Lease, type Store } from "../../src/store/index.ts";
 
 interface Desc {
   mediaType: string;
@@ -43,7 +43,7 @@ export async function importLayoutImage(
   store: Store,
   layout: string,
   options: { refName?: string; manifest?: Desc; tag?: string },
-): Promise<Digest> {
+): Promise<ImageData> {
   const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as { manifests: Desc[] };
   const manifestDesc =
     options.manifest ??
@@ -78,22 +78,22 @@ export async function importLayoutImage(
         uncompressedSize: await uncompressedSize(blobPath(layout, l.digest), l.mediaType),
       })),
     );
-    const id = manifest.config.digest;
+    const image: ImageData = {
+      id: manifest.config.digest,
+      manifest: { digest: manifestDesc.digest, mediaType: manifestDesc.mediaType, size: manifestDesc.size },
+      platform: {
+        os: config.os,
+        architecture: config.architecture,
+        ...(config.variant ? { variant: config.variant } : {}),
+      },
+      layers,
+      ...(config.created ? { created: config.created } : {}),
+    };
     await store.update((records) => {
-      records.putImage({
-        id,
-        manifest: { digest: manifestDesc.digest, mediaType: manifestDesc.mediaType, size: manifestDesc.size },
-        platform: {
-          os: config.os,
-          architecture: config.architecture,
-          ...(config.variant ? { variant: config.variant } : {}),
-        },
-        layers,
-        ...(config.created ? { created: config.created } : {}),
-      });
-      if (options.tag) records.setTag(options.tag, id);
+      records.putImage(image);
+      if (options.tag) records.setTag(options.tag, image.manifest.digest);
     });
-    return id;
+    return image;
   } finally {
     await lease.release();
   }

@@ -21,12 +21,15 @@ if (mode === "crash") {
   const image = await syntheticImage(store, lease, [blob], `crash-${seed}`);
   await store.update((records) => {
     records.putImage(image);
-    records.setTag(`docker.io/library/crash:${seed}`, image.id);
-    records.setTag("docker.io/library/crash:latest", image.id);
-    records.addRepoDigest(image.id, { repository: "docker.io/library/crash", ...image.manifest });
+    records.setTag(`docker.io/library/crash:${seed}`, image.manifest.digest);
+    records.setTag("docker.io/library/crash:latest", image.manifest.digest);
+    records.addRepoDigest(image.manifest.digest, {
+      repository: "docker.io/library/crash",
+      ...image.manifest,
+    });
   });
   const previous = store.read((r) => r.byTag(`docker.io/library/crash:${seed - 1}`));
-  if (previous) await store.update((records) => records.deleteImage(previous.id));
+  if (previous) await store.update((records) => records.deleteImage(previous.manifest.digest));
   await lease.release();
   await collectGarbage(store);
 } else if (mode === "mix") {
@@ -45,8 +48,8 @@ if (mode === "crash") {
     const tag = `docker.io/library/mix:w${worker}-${i}`;
     await store.update((records) => {
       records.putImage(image);
-      records.setTag(tag, image.id);
-      records.setTag("docker.io/library/mix:shared", image.id);
+      records.setTag(tag, image.manifest.digest);
+      records.setTag("docker.io/library/mix:shared", image.manifest.digest);
     });
     tags.push(tag);
   }

@@ -14,8 +14,8 @@ const TAG = "docker.io/library/busybox:latest";
 
 async function storeWithBusybox() {
   const store = await Store.open({ root: tempDir() });
-  const id = await importLayoutImage(store, BUSYBOX, { tag: TAG });
-  return { store, id };
+  const image = await importLayoutImage(store, BUSYBOX, { tag: TAG });
+  return { store, id: image.id, key: image.manifest.digest };
 }
 
 function indexJson(store: Store) {
@@ -46,19 +46,19 @@ test("a recorded image carries Docker's metadata and appears in index.json under
 });
 
 test("moving a tag leaves the old image dangling but listed; deleting it removes it from index.json", async () => {
-  const { store, id } = await storeWithBusybox();
+  const { store, key } = await storeWithBusybox();
   const other = await importLayoutImage(store, join(FIXTURES_DIR, "oci/busybox-multi"), {
     manifest: {
       mediaType: "application/vnd.oci.image.manifest.v1+json",
       ...(await firstChild(join(FIXTURES_DIR, "oci/busybox-multi"), "arm64")),
     },
   });
-  const previous = await store.update((r) => r.setTag(TAG, other));
-  assert.equal(previous, id);
-  const dangling = store.read((r) => r.get(id));
+  const previous = await store.update((r) => r.setTag(TAG, other.manifest.digest));
+  assert.equal(previous, key);
+  const dangling = store.read((r) => r.get(key));
   assert.deepEqual(dangling?.tags, []);
   assert.equal(indexJson(store).manifests.length, 2);
-  await store.update((r) => r.deleteImage(id));
+  await store.update((r) => r.deleteImage(key));
   assert.equal(indexJson(store).manifests.length, 1);
   store.close();
 });
@@ -73,13 +73,13 @@ async function firstChild(layout: string, arch: string): Promise<{ digest: Diges
 }
 
 test("a record cannot name a blob the store lacks, and a failed update changes nothing", async () => {
-  const { store, id } = await storeWithBusybox();
+  const { store, key } = await storeWithBusybox();
   const before = readFileSync(store.paths.indexJson, "utf8");
   const missing = digestBytes("not stored");
   await assert.rejects(
     store.update((r) => {
-      r.setTag("docker.io/library/busybox:other", id);
-      r.addRepoDigest(id, {
+      r.setTag("docker.io/library/busybox:other", key);
+      r.addRepoDigest(key, {
         repository: "docker.io/library/busybox",
         digest: missing,
         mediaType: "x",
@@ -101,10 +101,10 @@ test("a record cannot name a blob the store lacks, and a failed update changes n
 });
 
 test("short IDs and repo digests find images", async () => {
-  const { store, id } = await storeWithBusybox();
-  const image = store.read((r) => r.get(id))!;
+  const { store, id, key } = await storeWithBusybox();
+  const image = store.read((r) => r.get(key))!;
   await store.update((r) =>
-    r.addRepoDigest(id, { repository: "docker.io/library/busybox", ...image.manifest }),
+    r.addRepoDigest(key, { repository: "docker.io/library/busybox", ...image.manifest }),
   );
   assert.deepEqual(
     store.read((r) => r.byIdPrefix(id.slice(7, 19))).map((i) => i.id),
@@ -122,7 +122,7 @@ test("short IDs and repo digests find images", async () => {
 });
 
 test("garbage collection keeps referenced and leased blobs, sweeps the rest", async () => {
-  const { store, id } = await storeWithBusybox();
+  const { store, id, key } = await storeWithBusybox();
   const stray = Buffer.from("unreferenced");
   const leased = Buffer.from("leased, about to be referenced");
   const strayLease = store.lease();
@@ -145,7 +145,7 @@ test("garbage collection keeps referenced and leased blobs, sweeps the rest", as
     after.removedBlobs.map((b) => b.digest),
     [digestBytes(leased)],
   );
-  await store.update((r) => r.deleteImage(id));
+  await store.update((r) => r.deleteImage(key));
   const all = await collectGarbage(store);
   assert.equal(all.removedBlobs.length, 5, "manifest, config and three layers");
   assert.equal(readdirSync(join(store.root, "blobs/sha256")).length, 0);
@@ -177,12 +177,12 @@ test("abandoned ingests go after the grace period, recent ones stay resumable", 
 });
 
 test("system check passes on a good store and names each problem on a broken one", async () => {
-  const { store, id } = await storeWithBusybox();
+  const { store, key } = await storeWithBusybox();
   const clean = await checkStore(store);
   assert.deepEqual(clean.problems, []);
   assert.equal(clean.blobsChecked, 5);
   assert.equal(clean.imagesChecked, 1);
-  const image = store.read((r) => r.get(id))!;
+  const image = store.read((r) => r.get(key))!;
   appendFileSync(store.blobs.path(image.layers[2]!.digest), "x");
   rmSync(store.blobs.path(image.layers[1]!.digest));
   const broken = await checkStore(store);
