@@ -4,9 +4,12 @@
  */
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isWharfError } from "../errors.ts";
 import { type Digest, Digester, digestAlgorithm, isDigest, isSupportedAlgorithm } from "../oci/digest.ts";
+import { type ParsedDocument, parseDocument } from "../oci/document.ts";
+import { isNonDistributableLayer } from "../oci/mediatype.ts";
 import { OCI_LAYOUT_CONTENT, renderIndexJson } from "./layout-view.ts";
-import { type ImageRecord, isForeignLayer } from "./records.ts";
+import type { ImageRecord } from "./records.ts";
 import type { Store } from "./store.ts";
 
 export interface CheckReport {
@@ -86,23 +89,29 @@ async function checkImage(store: Store, image: ImageRecord, problems: string[]):
     { what: "manifest", digest: image.manifest.digest },
     { what: "config", digest: image.id },
     ...image.layers
-      .filter((l) => !isForeignLayer(l.mediaType))
+      .filter((l) => !isNonDistributableLayer(l.mediaType))
       .map((l) => ({ what: `layer ${image.layers.indexOf(l)}`, digest: l.digest })),
     ...image.repoDigests.map((rd) => ({ what: `repo digest ${rd.repository}`, digest: rd.digest })),
   ];
   for (const { what, digest } of required) {
     if (!(await store.blobs.has(digest))) problems.push(`${where}: ${what} blob ${digest} is missing`);
   }
-  let manifest: { config?: { digest?: string }; layers?: { digest?: string }[] };
+  let manifest: ParsedDocument;
   try {
-    manifest = JSON.parse((await store.blobs.readBytes(image.manifest.digest)).toString("utf8"));
-  } catch {
-    return; // missing (reported above) or unreadable
+    manifest = parseDocument(await store.blobs.readBytes(image.manifest.digest), image.manifest.mediaType);
+  } catch (err) {
+    if (!isWharfError(err, "STORE_BLOB_UNKNOWN"))
+      problems.push(`${where}: manifest: ${(err as Error).message}`);
+    return;
   }
-  if (manifest.config?.digest !== image.id) {
-    problems.push(`${where}: manifest ${image.manifest.digest} names config ${manifest.config?.digest}`);
+  if (manifest.kind !== "manifest") {
+    problems.push(`${where}: ${image.manifest.digest} is an index, not a platform manifest`);
+    return;
   }
-  const layers = (manifest.layers ?? []).map((l) => l.digest);
+  if (manifest.value.config.digest !== image.id) {
+    problems.push(`${where}: manifest ${image.manifest.digest} names config ${manifest.value.config.digest}`);
+  }
+  const layers = manifest.value.layers.map((l) => l.digest);
   if (layers.join(",") !== image.layers.map((l) => l.digest).join(",")) {
     problems.push(`${where}: recorded layers differ from manifest ${image.manifest.digest}`);
   }

@@ -5,11 +5,11 @@
  * (a crash between its rename and the database commit leaves it one step ahead, see Store.recover).
  */
 import { readFileSync } from "node:fs";
+import { OciMediaType } from "../oci/mediatype.ts";
 import { writeFileAtomicSync } from "../util/fs-atomic.ts";
 import type { ImageRecord } from "./records.ts";
 
 export const OCI_LAYOUT_CONTENT = `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`;
-const INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 /** containerd writes the full name here too; tools that know it read it. */
 const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
@@ -35,7 +35,7 @@ export function renderIndexJson(images: ImageRecord[]): string {
       });
     }
   }
-  return `${JSON.stringify({ schemaVersion: 2, mediaType: INDEX_MEDIA_TYPE, manifests })}\n`;
+  return `${JSON.stringify({ schemaVersion: 2, mediaType: OciMediaType.ImageIndex, manifests })}\n`;
 }
 
 function readOrEmpty(path: string): string {

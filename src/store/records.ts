@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import { WharfError } from "../errors.ts";
 import type { Digest } from "../oci/digest.ts";
+import { isNonDistributableLayer } from "../oci/mediatype.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface RecordPlatform {
@@ -68,11 +69,6 @@ interface ImageRow {
   size: number;
   created: string | null;
   added_at: string;
-}
-
-/** Layer media types that registries may not serve: their blobs are allowed to be absent. */
-export function isForeignLayer(mediaType: string): boolean {
-  return mediaType.includes("nondistributable") || mediaType.includes("foreign");
 }
 
 /**
@@ -196,7 +192,7 @@ export class RecordWriter extends RecordReader {
     this.#requireBlob(image.manifest.digest);
     this.#requireBlob(image.id);
     for (const layer of image.layers) {
-      if (!isForeignLayer(layer.mediaType)) this.#requireBlob(layer.digest);
+      if (!isNonDistributableLayer(layer.mediaType)) this.#requireBlob(layer.digest);
     }
     const size = image.layers.reduce((sum, l) => sum + l.uncompressedSize, 0);
     this.sqlite

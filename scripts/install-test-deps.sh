@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests use as real peers (see ../shared/PEERS.md): skopeo and umoci read the
+# store as an OCI layout. Idempotent; needs root (CI runs as root).
+set -euo pipefail
+packages=(skopeo umoci)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
