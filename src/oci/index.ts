@@ -7,4 +7,5 @@ export * from "./layout.ts";
 export * from "./manifest.ts";
 export * from "./mediatype.ts";
 export * from "./platform.ts";
+export * from "./platform-match.ts";
 export * from "./reference.ts";
