@@ -1,0 +1,74 @@
+/** The wharf binary as a person meets it: help, version, one-line errors and Docker's exit codes. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Store } from "../../src/store/index.ts";
+import { FIXTURES_DIR } from "../corpus.ts";
+import { importLayoutImage } from "../helpers/import-layout.ts";
+import { WHARF_MAIN, wharf } from "../helpers/spawn.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+test("--help lists the commands", async () => {
+  const r = await wharf(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Usage: wharf/);
+  assert.match(r.stdout, /system/);
+});
+
+test("version and --version print the package version", async () => {
+  const r = await wharf(["version"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, new RegExp(`^wharf version ${pkg.version.replaceAll(".", "\\.")}\\n`));
+  assert.match(r.stdout, /OS\/Arch: linux\/(amd64|arm64)/);
+  assert.equal((await wharf(["--version"])).stdout.trim(), pkg.version);
+});
+
+test("an unknown flag or command is one line, a hint, and exit 125", async () => {
+  const flag = await wharf(["system", "check", "--bogus"]);
+  assert.equal(flag.code, 125);
+  assert.equal(flag.stderr, "unknown flag: --bogus\nSee 'wharf --help'.\n");
+  const command = await wharf(["frobnicate"]);
+  assert.equal(command.code, 125);
+  assert.match(command.stderr, /^unknown command: frobnicate\n/);
+});
+
+test("system check: a fresh store passes; a corrupted blob fails with one line naming it", async () => {
+  const root = tempDir();
+  const store = await Store.open({ root });
+  const image = await importLayoutImage(store, join(FIXTURES_DIR, "oci/busybox"), {
+    tag: "docker.io/library/busybox:latest",
+  });
+  store.close();
+  const ok = await wharf(["--root", root, "system", "check"]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, "checked 5 blobs and 1 images: no problems\n");
+
+  appendFileSync(join(root, "blobs/sha256", image.id.slice(7)), "tampered");
+  const bad = await wharf(["system", "check", "--root", root]);
+  assert.equal(bad.code, 1);
+  const lines = bad.stdout.trim().split("\n");
+  assert.equal(lines.length, 2);
+  assert.match(
+    lines[0]!,
+    new RegExp(`^blob ${image.id}: content is corrupt \\(hashes to sha256:[a-f0-9]{64}\\)$`),
+  );
+  assert.equal(lines[1], "checked 5 blobs and 1 images: 1 problem(s)");
+});
+
+test("WHARF_ROOT chooses the store when --root is absent", async () => {
+  const root = tempDir();
+  const r = spawnSync(process.execPath, [WHARF_MAIN, "system", "check"], {
+    env: { ...process.env, WHARF_ROOT: root },
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(root, "oci-layout"), "utf8")), {
+    imageLayoutVersion: "1.0.0",
+  });
+});
