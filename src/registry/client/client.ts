@@ -1,0 +1,542 @@
+/**
+ * The distribution API of one registry host, for pulls: ping, manifests by tag or digest (bytes kept
+ * exactly, digest computed and checked), blobs with ranged resume. Authentication is learned from
+ * the `/v2/` challenge (once) and applied to every request: Bearer tokens per repository scope, or
+ * Basic credentials; a 401 on a cached token refreshes it once.
+ */
+import { readFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { WharfError } from "../../errors.ts";
+import { type Digest, digestAlgorithm, digestBytes, digestError, isDigest } from "../../oci/digest.ts";
+import { resolveDocumentMediaType, schema1Error } from "../../oci/document-mediatype.ts";
+import {
+  DockerMediaType,
+  type IndexMediaType,
+  isSchema1MediaType,
+  type ManifestMediaType,
+  normalizeMediaType,
+  OciMediaType,
+} from "../../oci/mediatype.ts";
+import { REFERENCE_REGEXPS } from "../../oci/reference.ts";
+import { type Challenge, findChallenge, parseChallenges } from "./challenge.ts";
+import {
+  type CredentialStore,
+  type Credentials,
+  DockerCredentialStore,
+  staticCredentials,
+} from "./credentials.ts";
+import { apiHostFor } from "./hosts.ts";
+import { loadRegistriesConfig, type RegistriesConfig } from "./registries-config.ts";
+import { responseError, type Subject } from "./registry-errors.ts";
+import { basicAuthorization, repositoryScope, TokenProvider } from "./token.ts";
+import {
+  type HttpMethod,
+  type HttpResponse,
+  headerValue,
+  networkError,
+  Transport,
+  type TransportOptions,
+} from "./transport.ts";
+
+/** Manifests larger than this are refused (containerd and distribution use 4 MiB too). */
+export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The Accept list of a manifest request: the four types wharf reads, then schema 1 only so that a
+ * registry holding nothing else answers with it and the refusal can say why.
+ */
+export const MANIFEST_ACCEPT: readonly string[] = [
+  OciMediaType.ImageManifest,
+  OciMediaType.ImageIndex,
+  DockerMediaType.Manifest,
+  DockerMediaType.ManifestList,
+  DockerMediaType.Schema1SignedManifest,
+  DockerMediaType.Schema1Manifest,
+];
+
+export interface RegistryClientOptions extends TransportOptions {
+  /** Where credentials come from: a store, fixed credentials, or none (anonymous). */
+  credentials?: CredentialStore | Credentials;
+}
+
+export interface PingResult {
+  /** 200 (no auth needed) or 401 (challenges say how to authenticate). */
+  readonly status: number;
+  readonly challenges: readonly Challenge[];
+  /** The `Docker-Distribution-API-Version` header, e.g. "registry/2.0". */
+  readonly apiVersion?: string;
+}
+
+export interface ManifestResult {
+  /** Exactly the bytes the registry sent. */
+  readonly bytes: Uint8Array;
+  readonly mediaType: ManifestMediaType | IndexMediaType;
+  /** Of `bytes`: the requested digest when pulling by digest, else sha256. */
+  readonly digest: Digest;
+}
+
+export interface ManifestHead {
+  readonly mediaType: string;
+  /** From Docker-Content-Digest; registries may omit it. */
+  readonly digest?: Digest;
+  readonly size?: number;
+}
+
+export interface BlobResult {
+  /** The blob's bytes from `offset` on. Errors are WharfErrors (REGISTRY_TIMEOUT, REGISTRY_UNAVAILABLE). */
+  readonly stream: Readable;
+  /** Where the stream starts: the requested offset, or 0 when the registry ignored the Range. */
+  readonly offset: number;
+  /** The blob's total size, when the registry said it. */
+  readonly size?: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+function isCredentialStore(value: CredentialStore | Credentials): value is CredentialStore {
+  return typeof (value as CredentialStore).get === "function";
+}
+
+/** A tag or a digest, checked before it goes into a URL. */
+function checkReference(reference: string): void {
+  if (isDigest(reference)) return;
+  if (reference.includes(":")) {
+    const err = digestError(reference);
+    if (err) throw err;
+  }
+  if (!REFERENCE_REGEXPS.anchoredTag.test(reference)) {
+    throw new WharfError("REFERENCE_TAG_INVALID", "invalid tag format", {
+      input: reference,
+      part: reference,
+    });
+  }
+}
+
+function checkRepository(repository: string): void {
+  if (!REFERENCE_REGEXPS.anchoredName.test(repository) || repository.includes("//")) {
+    throw new WharfError("REFERENCE_INVALID_FORMAT", "invalid reference format", {
+      input: repository,
+      part: repository,
+    });
+  }
+}
+
+function contentLength(res: HttpResponse): number | undefined {
+  const v = headerValue(res.headers, "content-length");
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+/** Reads a manifest body, refusing more than `limit` bytes (by Content-Length or as it arrives). */
+async function readCapped(res: HttpResponse, limit: number, what: string): Promise<Uint8Array> {
+  const tooLarge = (size: number | string) =>
+    new WharfError(
+      "REGISTRY_MANIFEST_TOO_LARGE",
+      `${what} is too large: ${size} bytes exceeds the ${limit / (1024 * 1024)} MiB limit for manifests`,
+      { limit, host: res.url.host },
+    );
+  const declared = contentLength(res);
+  if (declared !== undefined && declared > limit) {
+    res.body.destroy();
+    throw tooLarge(declared);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    const buf = chunk as Buffer;
+    size += buf.byteLength;
+    if (size > limit) {
+      res.body.destroy();
+      throw tooLarge(`more than ${limit}`);
+    }
+    chunks.push(buf);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** `bytes START-END/TOTAL` (TOTAL may be "*"). */
+function parseContentRange(value: string | undefined): { start: number; total?: number } | undefined {
+  const m = value === undefined ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value.trim());
+  if (m === null) return undefined;
+  return m[3] === "*" ? { start: Number(m[1]) } : { start: Number(m[1]), total: Number(m[3]) };
+}
+
+/** The distribution API client for one registry host. Call close() when done. */
+export class RegistryClient {
+  /** The registry's API host[:port] (registry-1.docker.io for docker.io). */
+  readonly host: string;
+  /** The reference domain credentials are looked up by (docker.io, host:port). */
+  readonly domain: string;
+  readonly transport: Transport;
+  readonly #tokens: TokenProvider;
+  readonly #store: CredentialStore;
+  #credentials: Promise<Credentials | undefined> | undefined;
+  #challenges: Promise<readonly Challenge[]> | undefined;
+
+  constructor(host: string, options: RegistryClientOptions & { domain?: string } = {}) {
+    this.host = host;
+    this.domain = options.domain ?? host;
+    this.transport = new Transport(host, options);
+    this.#tokens = new TokenProvider(this.transport);
+    const creds = options.credentials;
+    this.#store =
+      creds === undefined
+        ? staticCredentials(undefined)
+        : isCredentialStore(creds)
+          ? creds
+          : staticCredentials(creds);
+  }
+
+  /** The credentials for this registry (looked up once). */
+  credentials(): Promise<Credentials | undefined> {
+    this.#credentials ??= this.#store.get(this.domain).catch((err: unknown) => {
+      this.#credentials = undefined;
+      throw err;
+    });
+    return this.#credentials;
+  }
+
+  /** GET /v2/: is this a distribution registry, and how does it want to be authenticated? */
+  async ping(opts: RequestOptions = {}): Promise<PingResult> {
+    const res = await this.transport.request({ method: "GET", url: "/v2/", signal: opts.signal });
+    if (res.status !== 200 && res.status !== 401) throw await responseError(res, "registry");
+    await res.body.dump();
+    const challenges = parseChallenges(res.headers["www-authenticate"]);
+    this.#challenges = Promise.resolve(challenges);
+    const apiVersion = headerValue(res.headers, "docker-distribution-api-version");
+    return apiVersion === undefined
+      ? { status: res.status, challenges }
+      : { status: res.status, challenges, apiVersion };
+  }
+
+  #authChallenges(signal?: AbortSignal): Promise<readonly Challenge[]> {
+    this.#challenges ??= this.ping({ signal }).then(
+      (p) => p.challenges,
+      (err: unknown) => {
+        this.#challenges = undefined;
+        throw err;
+      },
+    );
+    return this.#challenges;
+  }
+
+  /** The Authorization header for a request with these scopes, and whether a cached token was used. */
+  async #authorization(
+    scopes: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ header?: string; cachedToken?: Challenge }> {
+    const challenges = await this.#authChallenges(signal);
+    const bearer = findChallenge(challenges, "bearer");
+    if (bearer !== undefined) {
+      const creds = await this.credentials();
+      const t = await this.#tokens.get(bearer, scopes, creds, signal);
+      return t.fresh ? { header: `Bearer ${t.token}` } : { header: `Bearer ${t.token}`, cachedToken: bearer };
+    }
+    if (findChallenge(challenges, "basic") !== undefined) {
+      const creds = await this.credentials();
+      if (creds !== undefined && creds.username !== "") return { header: basicAuthorization(creds) };
+    }
+    return {};
+  }
+
+  /**
+   * An authenticated request to the registry. A 401 is retried once when a cached token was refused,
+   * when the challenge asks for more scopes, or when no challenge was known before.
+   */
+  async #send(
+    method: HttpMethod,
+    path: string,
+    scopes: readonly string[],
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    let wanted = [...scopes];
+    for (let attempt = 0; ; attempt += 1) {
+      const known = (await this.#authChallenges(signal)).length > 0;
+      const auth = await this.#authorization(wanted, signal);
+      const h = auth.header === undefined ? headers : { ...headers, authorization: auth.header };
+      const res = await this.transport.request({ method, url: path, headers: h, signal });
+      if (res.status !== 401 || attempt > 0) return res;
+      const challenges = parseChallenges(res.headers["www-authenticate"]);
+      const bearer = findChallenge(challenges, "bearer");
+      const extra = bearer?.params.scope?.split(" ").filter((s) => s !== "" && !wanted.includes(s)) ?? [];
+      let retry = false;
+      if (!known && challenges.length > 0) {
+        this.#challenges = Promise.resolve(challenges);
+        retry = true;
+      } else if (bearer !== undefined && extra.length > 0) {
+        wanted = [...wanted, ...extra];
+        retry = true;
+      } else if (auth.cachedToken !== undefined) {
+        this.#tokens.invalidate(auth.cachedToken, wanted, await this.credentials());
+        retry = true;
+      }
+      if (!retry) return res;
+      await res.body.dump();
+    }
+  }
+
+  /**
+   * GET a manifest or index by tag or digest. The digest is computed from the bytes and checked
+   * against Docker-Content-Digest and (by digest) the requested one; bodies over 4 MiB are refused;
+   * schema 1 is refused with MANIFEST_SCHEMA1.
+   */
+  async getManifest(
+    repository: string,
+    reference: string,
+    opts: RequestOptions = {},
+  ): Promise<ManifestResult> {
+    checkRepository(repository);
+    checkReference(reference);
+    const res = await this.#send(
+      "GET",
+      `/v2/${repository}/manifests/${reference}`,
+      [repositoryScope(repository)],
+      { accept: MANIFEST_ACCEPT.join(", ") },
+      opts.signal,
+    );
+    if (res.status !== 200) throw await responseError(res, "manifest");
+    const contentType = headerValue(res.headers, "content-type");
+    const declared = contentType === undefined ? undefined : normalizeMediaType(contentType);
+    if (declared !== undefined && isSchema1MediaType(declared)) {
+      await res.body.dump();
+      throw schema1Error(declared);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readCapped(res, MANIFEST_SIZE_LIMIT, `manifest ${repository}:${reference}`);
+    } catch (err) {
+      throw networkError(err, "GET", res.url, this.transport.timeouts);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    } catch {
+      json = undefined;
+    }
+    const doc =
+      typeof json === "object" && json !== null && !Array.isArray(json)
+        ? (json as Record<string, unknown>)
+        : undefined;
+    if (doc?.schemaVersion === 1) throw schema1Error(declared);
+
+    const digest = this.#checkManifestDigest(bytes, res, reference);
+    if (doc === undefined) {
+      throw new WharfError("MANIFEST_INVALID", "manifest invalid: not a JSON object", { digest });
+    }
+    const mediaType = resolveDocumentMediaType(doc, declared);
+    return { bytes, mediaType, digest };
+  }
+
+  #checkManifestDigest(bytes: Uint8Array, res: HttpResponse, reference: string): Digest {
+    const header = headerValue(res.headers, "docker-content-digest");
+    if (header !== undefined && header !== "") {
+      const err = digestError(header);
+      if (err !== undefined) {
+        throw new WharfError(
+          "REGISTRY_PROTOCOL",
+          `invalid Docker-Content-Digest from ${res.url.host}: ${header}: ${err.message}`,
+          { header },
+          { cause: err },
+        );
+      }
+      const actual = digestBytes(bytes, digestAlgorithm(header as Digest));
+      if (actual !== header) {
+        throw new WharfError(
+          "DIGEST_MISMATCH",
+          `manifest digest mismatch: the registry says ${header}, the content is ${actual}`,
+          { expected: header, actual },
+        );
+      }
+    }
+    if (isDigest(reference)) {
+      const actual = digestBytes(bytes, digestAlgorithm(reference));
+      if (actual !== reference) {
+        throw new WharfError(
+          "DIGEST_MISMATCH",
+          `manifest digest mismatch: requested ${reference}, the content is ${actual}`,
+          { expected: reference, actual },
+        );
+      }
+      return reference;
+    }
+    return digestBytes(bytes);
+  }
+
+  /** HEAD a manifest: its media type, digest (if the registry sends it) and size, without the body. */
+  async headManifest(
+    repository: string,
+    reference: string,
+    opts: RequestOptions = {},
+  ): Promise<ManifestHead> {
+    checkRepository(repository);
+    checkReference(reference);
+    const res = await this.#send(
+      "HEAD",
+      `/v2/${repository}/manifests/${reference}`,
+      [repositoryScope(repository)],
+      { accept: MANIFEST_ACCEPT.join(", ") },
+      opts.signal,
+    );
+    if (res.status !== 200) throw await responseError(res, "manifest");
+    await res.body.dump();
+    const mediaType = normalizeMediaType(headerValue(res.headers, "content-type") ?? "");
+    if (isSchema1MediaType(mediaType)) throw schema1Error(mediaType);
+    const header = headerValue(res.headers, "docker-content-digest");
+    const digest = header !== undefined && isDigest(header) ? header : undefined;
+    const size = contentLength(res);
+    const out: { mediaType: string; digest?: Digest; size?: number } = { mediaType };
+    if (digest !== undefined) out.digest = digest;
+    if (size !== undefined) out.size = size;
+    return out;
+  }
+
+  /**
+   * GET a blob, from `offset` on with a Range request. When the registry ignores the Range (200),
+   * the stream starts at 0 and `offset` says so. Content is not verified here (the caller hashes it).
+   */
+  async getBlob(
+    repository: string,
+    digest: Digest,
+    opts: RequestOptions & { offset?: number } = {},
+  ): Promise<BlobResult> {
+    checkRepository(repository);
+    const err = digestError(digest);
+    if (err) throw err;
+    const offset = opts.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new RangeError(`invalid blob offset: ${offset}`);
+    }
+    const headers: Record<string, string> = {};
+    if (offset > 0) headers.range = `bytes=${offset}-`;
+    const res = await this.#send(
+      "GET",
+      `/v2/${repository}/blobs/${digest}`,
+      [repositoryScope(repository)],
+      headers,
+      opts.signal,
+    );
+    if (res.status === 200) {
+      const size = contentLength(res);
+      return { stream: this.#wrapBody(res), offset: 0, ...(size === undefined ? {} : { size }) };
+    }
+    if (res.status === 206) {
+      const range = parseContentRange(headerValue(res.headers, "content-range"));
+      if (range === undefined || range.start !== offset) {
+        res.body.destroy();
+        throw new WharfError(
+          "REGISTRY_PROTOCOL",
+          `${res.url.host} answered a range request for ${digest} from byte ${offset} with ` +
+            `Content-Range ${JSON.stringify(headerValue(res.headers, "content-range") ?? "")}`,
+          { digest, offset },
+        );
+      }
+      return {
+        stream: this.#wrapBody(res),
+        offset,
+        ...(range.total === undefined ? {} : { size: range.total }),
+      };
+    }
+    throw await responseError(res, "blob");
+  }
+
+  /** HEAD a blob: true when the registry has it in this repository, false on 404. */
+  async blobExists(repository: string, digest: Digest, opts: RequestOptions = {}): Promise<boolean> {
+    checkRepository(repository);
+    const err = digestError(digest);
+    if (err) throw err;
+    const res = await this.#send(
+      "HEAD",
+      `/v2/${repository}/blobs/${digest}`,
+      [repositoryScope(repository)],
+      {},
+      opts.signal,
+    );
+    if (res.status === 200) {
+      await res.body.dump();
+      return true;
+    }
+    if (res.status === 404) {
+      await res.body.dump();
+      return false;
+    }
+    throw await responseError(res, "blob" satisfies Subject);
+  }
+
+  /** The response body as a byte stream whose errors are WharfErrors naming the host. */
+  #wrapBody(res: HttpResponse): Readable {
+    const { body, url } = res;
+    const timeouts = this.transport.timeouts;
+    async function* chunks() {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (err) {
+        throw networkError(err, "GET", url, timeouts);
+      }
+    }
+    const stream = Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
+    stream.once("close", () => {
+      if (!body.destroyed) body.destroy();
+    });
+    return stream;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+export interface RegistryClientFactoryOptions extends RegistryClientOptions {
+  /**
+   * Registry settings (insecure hosts, CA files), merged with the options; default: read from
+   * registries.json (see registries-config.ts); false: none.
+   */
+  registriesConfig?: RegistriesConfig | false;
+}
+
+/**
+ * A client for the registry of a reference domain: docker.io (and index.docker.io) is served by
+ * registry-1.docker.io; credentials default to docker's config.json and helpers.
+ */
+export async function registryClientFor(
+  domain: string,
+  options: RegistryClientFactoryOptions = {},
+): Promise<RegistryClient> {
+  const host = apiHostFor(domain);
+  const { registriesConfig, ...rest } = options;
+  const config =
+    registriesConfig === false ? undefined : (registriesConfig ?? (await loadRegistriesConfig()));
+  const insecureRegistries = [...(options.insecureRegistries ?? []), ...(config?.insecureRegistries ?? [])];
+  let ca = options.ca;
+  const caFile = config?.ca[domain] ?? config?.ca[host];
+  if (caFile !== undefined) {
+    let pem: string;
+    try {
+      pem = await readFile(caFile, "utf8");
+    } catch (err) {
+      throw new WharfError(
+        "REGISTRY_CONFIG_INVALID",
+        `cannot read CA file for ${domain}: ${caFile}: ${(err as Error).message}`,
+        {
+          path: caFile,
+        },
+      );
+    }
+    ca = ca === undefined ? pem : [...(Array.isArray(ca) ? ca : [ca]), pem];
+  }
+  return new RegistryClient(host, {
+    ...rest,
+    domain,
+    insecureRegistries,
+    ...(ca === undefined ? {} : { ca }),
+    credentials: options.credentials ?? new DockerCredentialStore(),
+  });
+}
