@@ -63,6 +63,16 @@ class Scanner {
     return this.text.slice(start, this.pos);
   }
 
+  /**
+   * An unquoted value. RFC 7235 says token, but registries send unquoted URLs (`realm=https://h/t`),
+   * so everything up to a comma or whitespace is taken.
+   */
+  bare(): string {
+    const start = this.pos;
+    while (!this.done && !/[,\s]/.test(this.peek())) this.pos += 1;
+    return this.text.slice(start, this.pos);
+  }
+
   /** A quoted-string starting at the opening quote; backslash escapes any character (quoted-pair). */
   quoted(): string {
     this.pos += 1; // opening quote
@@ -122,7 +132,7 @@ function parseHeader(value: string): Challenge[] {
       // auth-param of the current challenge
       s.pos += 1;
       s.space();
-      const v = s.peek() === '"' ? s.quoted() : s.token();
+      const v = s.peek() === '"' ? s.quoted() : s.bare();
       const key = name.toLowerCase();
       if (!Object.hasOwn(current.params, key)) current.params[key] = v;
       s.space();
@@ -151,7 +161,7 @@ function isParamValueAhead(s: Scanner): boolean {
   let i = s.pos + 1;
   while (s.text[i] === " " || s.text[i] === "\t") i += 1;
   const c = s.text[i] ?? "";
-  return c === '"' || (c !== "" && TCHAR.test(c) && c !== "=");
+  return c !== "" && c !== "," && c !== "=";
 }
 
 /**
