@@ -1,0 +1,7 @@
+/** Go's text/template for plain JS data: parse, execute, Go's fmt and the value model. */
+export { BUILTINS, type FuncMap, type GoFunc, type ParamType } from "./builtins.ts";
+export { formatValue, sprint, sprintln } from "./fmt.ts";
+export { sprintf } from "./printf.ts";
+export { formatFloat, quote } from "./strconv.ts";
+export { type ParseOptions, partialOutput, Template } from "./template.ts";
+export { GoFloat, goFloat, goStruct, isTrue, type Kind, kindOf, typeName, withMarshalJSON } from "./value.ts";
