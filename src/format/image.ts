@@ -1,0 +1,176 @@
+/**
+ * docker/cli cli/command/formatter/image.go: the rows and columns of `docker images`. Each image gives
+ * one row per repository:tag (and, with --digests or a format that shows {{.Digest}}, per digest of
+ * that repository); a dangling image gives one `<none> <none>` row. Follows docker/cli at the corpus
+ * commit, where the deprecated VirtualSize column no longer exists.
+ */
+import { familiarName, parseNormalizedNamed } from "../oci/reference.ts";
+import { truncateID } from "./display.ts";
+import { DEFAULT_QUIET_FORMAT, RAW_FORMAT_KEY, TABLE_FORMAT_KEY, writeContext } from "./formatter.ts";
+import { marshalJSON } from "./gojson.ts";
+import { goStruct, withMarshalJSON } from "./template/value.ts";
+import { createdSince, goTimeString, humanSize, humanSizeWithPrecision } from "./units.ts";
+
+/** What the daemon's image list says about an image (moby's image.Summary, the fields used here). */
+export interface ImageSummary {
+  /** Image ID ("sha256:..."). */
+  ID: string;
+  RepoTags?: readonly string[] | null;
+  RepoDigests?: readonly string[] | null;
+  /** Unix seconds. */
+  Created: number;
+  Size?: number;
+  /** -1 when not computed. */
+  SharedSize?: number;
+  /** -1 when not computed. */
+  Containers?: number;
+}
+
+/** One line of `docker images`: the fields a --format template can use. */
+export interface ImageRow {
+  ID: string;
+  Repository: string;
+  Tag: string;
+  Digest: string;
+  CreatedSince: string;
+  CreatedAt: string;
+  Size: string;
+  Containers: string;
+  SharedSize: string;
+  UniqueSize: string;
+}
+
+export const DEFAULT_IMAGE_TABLE_FORMAT =
+  "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}";
+export const DEFAULT_IMAGE_TABLE_FORMAT_WITH_DIGEST =
+  "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}";
+
+export const IMAGE_HEADER: Readonly<Record<keyof ImageRow, string>> = {
+  ID: "IMAGE ID",
+  Repository: "REPOSITORY",
+  Tag: "TAG",
+  Digest: "DIGEST",
+  CreatedSince: "CREATED",
+  CreatedAt: "CREATED AT",
+  Size: "SIZE",
+  Containers: "CONTAINERS",
+  SharedSize: "SHARED SIZE",
+  UniqueSize: "UNIQUE SIZE",
+};
+
+/** NewImageFormat: the format for `docker images` given --format (or "table"), -q and --digests. */
+export function newImageFormat(source: string, quiet: boolean, digest: boolean): string {
+  if (source === TABLE_FORMAT_KEY) {
+    if (quiet) return DEFAULT_QUIET_FORMAT;
+    return digest ? DEFAULT_IMAGE_TABLE_FORMAT_WITH_DIGEST : DEFAULT_IMAGE_TABLE_FORMAT;
+  }
+  if (source === RAW_FORMAT_KEY) {
+    if (quiet) return "image_id: {{.ID}}";
+    const digestLine = digest ? "digest: {{.Digest}}\n" : "";
+    return `repository: {{ .Repository }}\ntag: {{.Tag}}\n${digestLine}image_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n`;
+  }
+  if (source.startsWith(TABLE_FORMAT_KEY) && digest && !source.includes("{{.Digest}}")) {
+    return `${source}\t{{.Digest}}`;
+  }
+  return source;
+}
+
+export interface ImageContextOptions {
+  /** The format, as returned by newImageFormat. */
+  format: string;
+  /** Shorten IDs (not --no-trunc). */
+  trunc: boolean;
+  /** --digests */
+  digest: boolean;
+  /** "Now" for CreatedSince, in epoch milliseconds (default: the current time). */
+  now?: number;
+}
+
+function isDangling(img: ImageSummary): boolean {
+  const tags = img.RepoTags ?? [];
+  const digests = img.RepoDigests ?? [];
+  if (tags.length === 0 && digests.length === 0) return true;
+  return (
+    tags.length === 1 && tags[0] === "<none>:<none>" && digests.length === 1 && digests[0] === "<none>@<none>"
+  );
+}
+
+/** One row (docker's imageContext) for an image shown as repo:tag with digest. */
+export function newImageRow(
+  img: ImageSummary,
+  o: Pick<ImageContextOptions, "trunc" | "now">,
+  repo: string,
+  tag: string,
+  digest: string,
+): ImageRow {
+  const size = img.Size ?? 0;
+  const shared = img.SharedSize ?? 0;
+  const containers = img.Containers ?? 0;
+  const row: ImageRow = {
+    ID: o.trunc ? truncateID(img.ID) : img.ID,
+    Repository: repo,
+    Tag: tag,
+    Digest: digest,
+    CreatedSince: createdSince(img.Created, o.now),
+    CreatedAt: goTimeString(img.Created),
+    Size: humanSizeWithPrecision(size, 3),
+    Containers: containers === -1 ? "N/A" : String(containers),
+    SharedSize: shared === -1 ? "N/A" : humanSize(shared),
+    UniqueSize: size === -1 || shared === -1 ? "N/A" : humanSize(size - shared),
+  };
+  // imageContext.MarshalJSON: json.Marshal of a map of the fields (sorted keys, HTML-escaped).
+  return withMarshalJSON(goStruct(row, "*formatter.imageContext"), () => marshalJSON({ ...row }, true));
+}
+
+/** Groups references by familiar repository name, in order of first appearance. */
+function byRepository(refs: readonly string[], pick: "tag" | "digest"): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of refs) {
+    let ref: ReturnType<typeof parseNormalizedNamed>;
+    try {
+      ref = parseNormalizedNamed(s);
+    } catch {
+      continue;
+    }
+    const value = ref[pick];
+    if (value === undefined) continue;
+    const repo = familiarName(ref);
+    out.set(repo, [...(out.get(repo) ?? []), value]);
+  }
+  return out;
+}
+
+/**
+ * The rows for the images (imageFormat). docker iterates Go maps here, so its order of repositories
+ * within one image is random; wharf keeps the order in which RepoTags/RepoDigests name them.
+ */
+export function imageRows(images: readonly ImageSummary[], o: ImageContextOptions): ImageRow[] {
+  const needDigest = o.digest || o.format.includes("{{.Digest}}");
+  const rows: ImageRow[] = [];
+  for (const img of images) {
+    if (isDangling(img)) {
+      rows.push(newImageRow(img, o, "<none>", "<none>", "<none>"));
+      continue;
+    }
+    const repoTags = byRepository(img.RepoTags ?? [], "tag");
+    const repoDigests = byRepository(img.RepoDigests ?? [], "digest");
+    for (const [repo, tags] of repoTags) {
+      const digests = needDigest ? (repoDigests.get(repo) ?? []) : [];
+      repoDigests.delete(repo);
+      for (const tag of tags) {
+        if (digests.length === 0) rows.push(newImageRow(img, o, repo, tag, "<none>"));
+        for (const d of digests) rows.push(newImageRow(img, o, repo, tag, d));
+      }
+    }
+    for (const [repo, digests] of repoDigests) {
+      if (o.digest) for (const d of digests) rows.push(newImageRow(img, o, repo, "<none>", d));
+      else rows.push(newImageRow(img, o, repo, "<none>", ""));
+    }
+  }
+  return rows;
+}
+
+/** ImageWrite: the output of `docker images` for the images and options. */
+export function imageWrite(images: readonly ImageSummary[], o: ImageContextOptions): string {
+  return writeContext(o.format, IMAGE_HEADER, imageRows(images, o));
+}
