@@ -250,6 +250,7 @@ describe("Go text/template semantics", () => {
     );
     assert.equal(exec('{{printf "%d %s" "x"}}'), "%!d(string=x) %!s(MISSING)");
     assert.equal(exec('{{printf "%d" 1 2}}'), "1%!(EXTRA int=2)");
+    assert.equal(exec('{{printf "%5d|%.1f|%x" "ab" 2.25 -255}}'), "%!d(string=   ab)|2.2|-ff");
     assert.equal(exec('{{printf "%v %+v" . .}}', goStruct({ A: 1 }, "T")), "{1} {A:1}");
     assert.equal(exec('{{printf "%q" .}}', ["a", "b"]), '["a" "b"]');
   });

@@ -33,9 +33,10 @@ function pad(s: string, f: Flags, zeroOk = false): string {
   return " ".repeat(fill) + s;
 }
 
-function badVerb(verb: string, v: unknown): string {
+/** `%!d(string=x)`: the operand is printed with %v and the flags given (as fmt's badVerb does). */
+function badVerb(verb: string, v: unknown, f: Flags = NO_FLAGS): string {
   if (v === null || v === undefined) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${typeName(v)}=${formatValue(v, "v", NO_FLAGS)})`;
+  return `%!${verb}(${typeName(v)}=${formatValue(v, "v", f)})`;
 }
 
 function fmtInt(n: bigint, verb: string, f: Flags): string {
@@ -103,9 +104,9 @@ function fmtInteger(v: number | bigint, verb: string, f: Flags): string {
     case "F":
     case "g":
     case "G":
-      return badVerb(verb, v);
+      return badVerb(verb, v, f);
     default:
-      return "vdboOxX".includes(verb) ? fmtInt(n, verb, f) : badVerb(verb, v);
+      return "vdboOxX".includes(verb) ? fmtInt(n, verb, f) : badVerb(verb, v, f);
   }
 }
 
@@ -126,7 +127,7 @@ function fmtFloat(x: number, verb: string, f: Flags): string {
       s = formatFloat(x, "f", f.prec ?? 6);
       break;
     default:
-      return badVerb(verb, x);
+      return badVerb(verb, x, f);
   }
   if (s === "+Inf" && !f.plus) s = f.space ? " Inf" : "Inf";
   else if (!s.startsWith("-") && !s.startsWith("+")) s = (f.plus ? "+" : f.space ? " " : "") + s;
@@ -154,7 +155,7 @@ function fmtString(s: string, verb: string, f: Flags): string {
       return pad(out, f);
     }
     default:
-      return badVerb(verb, s);
+      return badVerb(verb, s, f);
   }
 }
 
@@ -165,7 +166,7 @@ export function formatValue(v: unknown, verb: string, f: Flags = NO_FLAGS): stri
     case "invalid":
       return verb === "v" ? pad("<nil>", f) : badVerb(verb, v);
     case "bool":
-      return verb === "v" || verb === "t" ? pad(String(v), f) : badVerb(verb, v);
+      return verb === "v" || verb === "t" ? pad(String(v), f) : badVerb(verb, v, f);
     case "int":
       return fmtInteger(v as number | bigint, verb, f);
     case "float":
