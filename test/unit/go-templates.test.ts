@@ -11,6 +11,9 @@ import {
   GO_ZERO_UNIX,
   goStruct,
   HEADER_FUNCTIONS,
+  humanDuration,
+  humanSize,
+  humanSizeWithPrecision,
   type ImageSummary,
   imageWrite,
   isJSONFormat,
@@ -362,6 +365,48 @@ describe("docker template functions", () => {
     assert.equal(f("{{title .}}", "hello wide-world_x"), "Hello Wide-World_x");
     assert.equal(f("{{lower .}} {{upper .}}", "MiXed ß"), "mixed ß MIXED ß");
     assert.equal(f("{{pad . 1 2}}|{{truncate . 3}}", "abcdef"), " abcdef  |abc");
+  });
+});
+
+describe("go-units sizes and durations", () => {
+  // Expectations of docker/go-units' own tests (size_test.go, duration_test.go).
+  test("HumanSize", () => {
+    const sizes = [1000, 1024, 1e6, 1048576, 2e6, 3.42e9, 5.372e12, 2.22e15, 1e28].map(humanSize);
+    assert.deepEqual(sizes, [
+      "1kB",
+      "1.024kB",
+      "1MB",
+      "1.049MB",
+      "2MB",
+      "3.42GB",
+      "5.372TB",
+      "2.22PB",
+      "1e+04YB",
+    ]);
+    assert.equal(humanSizeWithPrecision(999_999, 3), "1e+03kB");
+  });
+  test("HumanDuration", () => {
+    const m = 60;
+    const h = 3600;
+    const d = 24 * h;
+    const cases: [number, string][] = [
+      [0.45, "Less than a second"],
+      [1, "1 second"],
+      [47, "47 seconds"],
+      [60, "About a minute"],
+      [35 * m + 40, "35 minutes"],
+      [h + 29 * m, "About an hour"],
+      [h + 31 * m, "2 hours"],
+      [d + 12 * h, "36 hours"],
+      [13 * d + 5 * h, "13 days"],
+      [4 * 7 * d + 3 * d, "4 weeks"],
+      [30 * d + 14 * d, "6 weeks"],
+      [5 * 30 * d + 14 * d, "5 months"],
+      [24 * 30 * d, "24 months"],
+      [24 * 30 * d + 14 * d, "2 years"],
+      [3 * 365 * d + 60 * d, "3 years"],
+    ];
+    for (const [seconds, want] of cases) assert.equal(humanDuration(seconds), want, `${seconds}s`);
   });
 });
 

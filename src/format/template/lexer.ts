@@ -152,6 +152,7 @@ class Lexer {
     return this.emitItem(this.item(type));
   }
 
+  /** Records the item; returns the state that follows it (every emit inside an action continues there). */
   emitItem(it: Item): State {
     this.items.push(it);
     this.start = this.pos;
