@@ -4,74 +4,7 @@
  * variables, keywords. Positions are indexes into the JS string; errors become an "error" item.
  */
 import { sprintf } from "./printf.ts";
-import { quote } from "./strconv.ts";
-
-export type ItemType =
-  | "error"
-  | "bool"
-  | "char"
-  | "charConstant"
-  | "complex"
-  | "assign"
-  | "declare"
-  | "eof"
-  | "field"
-  | "identifier"
-  | "leftDelim"
-  | "leftParen"
-  | "number"
-  | "pipe"
-  | "rawString"
-  | "rightDelim"
-  | "rightParen"
-  | "space"
-  | "string"
-  | "text"
-  | "variable"
-  // keywords
-  | "block"
-  | "break"
-  | "continue"
-  | "dot"
-  | "define"
-  | "else"
-  | "end"
-  | "if"
-  | "nil"
-  | "range"
-  | "template"
-  | "with";
-
-export interface Item {
-  type: ItemType;
-  pos: number;
-  val: string;
-  line: number;
-}
-
-const KEYWORDS: ReadonlySet<string> = new Set([
-  "block",
-  "break",
-  "continue",
-  "define",
-  "else",
-  "end",
-  "if",
-  "nil",
-  "range",
-  "template",
-  "with",
-]);
-
-/** The item as Go prints it in "unexpected ..." errors. */
-export function itemString(it: Item): string {
-  if (it.type === "eof") return "EOF";
-  if (it.type === "error") return it.val;
-  if (KEYWORDS.has(it.type) || it.type === "dot") return `<${it.val}>`;
-  const runes = [...it.val];
-  if (runes.length > 10) return `${quote(runes.slice(0, 10).join(""))}...`;
-  return quote(it.val);
-}
+import { type Item, type ItemType, KEYWORDS } from "./token.ts";
 
 const LEFT = "{{";
 const RIGHT = "}}";

@@ -16,9 +16,10 @@ import {
   type TemplateNode,
   type VariableNode,
 } from "./ast.ts";
-import { type Item, type ItemType, itemString, lex } from "./lexer.ts";
+import { lex } from "./lexer.ts";
 import { LiteralError, parseNumber, unquote } from "./literals.ts";
 import { quote } from "./strconv.ts";
+import { type Item, type ItemType, itemString } from "./token.ts";
 
 const OPERAND_START: ReadonlySet<ItemType> = new Set([
   "bool",
