@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as real peers (see ../shared/PEERS.md): skopeo and umoci read the
-# store as an OCI layout. Idempotent; needs root (CI runs as root).
+# store as an OCI layout; docker-registry (distribution 2.8) is the registry the client talks to,
+# with htpasswd (apache2-utils) for basic auth and openssl for the token issuer's certificate.
+# Idempotent; needs root (CI runs as root).
 set -euo pipefail
-packages=(skopeo umoci)
+packages=(skopeo umoci docker-registry apache2-utils openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

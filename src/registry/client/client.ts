@@ -471,6 +471,45 @@ export class RegistryClient {
     throw await responseError(res, "blob" satisfies Subject);
   }
 
+  /**
+   * The repository's tags (GET /v2/NAME/tags/list), following `Link: <...>; rel="next"` pages.
+   * An unknown repository is REGISTRY_NOT_FOUND ("name unknown: ...").
+   */
+  async listTags(repository: string, opts: RequestOptions & { pageSize?: number } = {}): Promise<string[]> {
+    checkRepository(repository);
+    const tags: string[] = [];
+    let path = `/v2/${repository}/tags/list${opts.pageSize === undefined ? "" : `?n=${opts.pageSize}`}`;
+    for (let page = 0; page < 10_000; page += 1) {
+      const res = await this.#send("GET", path, [repositoryScope(repository)], {}, opts.signal);
+      if (res.status !== 200) throw await responseError(res, "repository");
+      let body: unknown;
+      try {
+        body = JSON.parse(
+          Buffer.from(await readCapped(res, MANIFEST_SIZE_LIMIT, "tag list")).toString("utf8"),
+        );
+      } catch (err) {
+        if (err instanceof WharfError) throw err;
+        throw new WharfError(
+          "REGISTRY_PROTOCOL",
+          `invalid tag list from ${res.url.host}: ${(err as Error).message}`,
+        );
+      }
+      const list = (body as { tags?: unknown } | null)?.tags;
+      if (Array.isArray(list)) for (const t of list) if (typeof t === "string") tags.push(t);
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(headerValue(res.headers, "link") ?? "")?.[1];
+      if (next === undefined) return tags;
+      const url = new URL(next, res.url);
+      if (url.host !== res.url.host || !url.pathname.startsWith("/v2/")) {
+        throw new WharfError(
+          "REGISTRY_PROTOCOL",
+          `tag list from ${res.url.host} links to another place: ${next}`,
+        );
+      }
+      path = url.pathname + url.search;
+    }
+    throw new WharfError("REGISTRY_PROTOCOL", `tag list of ${repository} has too many pages`);
+  }
+
   /** The response body as a byte stream whose errors are WharfErrors naming the host. */
   #wrapBody(res: HttpResponse): Readable {
     const { body, url } = res;
