@@ -26,7 +26,7 @@ CREATE INDEX IF NOT EXISTS images_by_config ON images(config_digest);
 CREATE TABLE IF NOT EXISTS tags (
   name TEXT PRIMARY KEY,            -- full reference, e.g. docker.io/library/busybox:latest
   manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest),
-  last_tag_time TEXT NOT NULL
+  last_tag_time TEXT                -- set by "wharf tag", null after a pull (Docker's LastTagTime)
 );
 CREATE INDEX IF NOT EXISTS tags_by_image ON tags(manifest_digest);
 CREATE TABLE IF NOT EXISTS repo_digests (
@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS repo_digests (
   media_type TEXT NOT NULL,
   size INTEGER NOT NULL,
   PRIMARY KEY (manifest_digest, repository, digest)
+);
+CREATE TABLE IF NOT EXISTS layer_info (
+  digest TEXT PRIMARY KEY,          -- a layer blob as stored (usually compressed)
+  diff_id TEXT NOT NULL,            -- the digest of its uncompressed tar, verified when it was ingested
+  uncompressed_size INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ingests (
   ref TEXT PRIMARY KEY,             -- stable ingest ref: a resumed ingest finds its partial data by it

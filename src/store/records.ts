@@ -44,7 +44,8 @@ export interface ImageData {
 
 export interface TagRecord {
   name: string;
-  lastTagTime: string;
+  /** When `wharf tag` last set it; null when a pull (or load) set it, as Docker's LastTagTime. */
+  lastTagTime: string | null;
 }
 
 export interface RepoDigestRecord extends ManifestRef {
@@ -100,7 +101,7 @@ export class RecordReader {
     if (!row) return undefined;
     const tags = this.sqlite
       .prepare("SELECT name, last_tag_time FROM tags WHERE manifest_digest = ? ORDER BY name")
-      .all(manifestDigest) as { name: string; last_tag_time: string }[];
+      .all(manifestDigest) as { name: string; last_tag_time: string | null }[];
     const digests = this.sqlite
       .prepare(
         "SELECT repository, digest, media_type, size FROM repo_digests WHERE manifest_digest = ? ORDER BY repository, digest",
@@ -145,6 +146,14 @@ export class RecordReader {
     );
   }
 
+  /** What is known of a layer blob from any image that has it: its diff ID and uncompressed size. */
+  layerInfo(digest: Digest): { diffId: Digest; uncompressedSize: number } | undefined {
+    const row = this.sqlite
+      .prepare("SELECT diff_id, uncompressed_size FROM layer_info WHERE digest = ?")
+      .get(digest) as { diff_id: Digest; uncompressed_size: number } | undefined;
+    return row && { diffId: row.diff_id, uncompressedSize: row.uncompressed_size };
+  }
+
   #many(sql: string, ...params: string[]): ImageRecord[] {
     const rows = this.sqlite.prepare(sql).all(...params) as { manifest_digest: Digest }[];
     return rows.map((r) => this.get(r.manifest_digest)).filter((r): r is ImageRecord => r !== undefined);
@@ -154,7 +163,7 @@ export class RecordReader {
     const map = new Map<string, TagRecord[]>();
     const rows = this.sqlite
       .prepare("SELECT name, manifest_digest, last_tag_time FROM tags ORDER BY name")
-      .all() as { name: string; manifest_digest: string; last_tag_time: string }[];
+      .all() as { name: string; manifest_digest: string; last_tag_time: string | null }[];
     for (const r of rows) {
       const list = map.get(r.manifest_digest) ?? [];
       list.push({ name: r.name, lastTagTime: r.last_tag_time });
@@ -195,6 +204,10 @@ export class RecordWriter extends RecordReader {
       if (!isNonDistributableLayer(layer.mediaType)) this.#requireBlob(layer.digest);
     }
     const size = image.layers.reduce((sum, l) => sum + l.uncompressedSize, 0);
+    const info = this.sqlite.prepare(
+      "INSERT OR REPLACE INTO layer_info (digest, diff_id, uncompressed_size) VALUES (?, ?, ?)",
+    );
+    for (const layer of image.layers) info.run(layer.digest, layer.diffId, layer.uncompressedSize);
     this.sqlite
       .prepare(
         `INSERT INTO images (manifest_digest, config_digest, manifest_media_type, manifest_size, platform, layers, size,
@@ -217,8 +230,11 @@ export class RecordWriter extends RecordReader {
       );
   }
 
-  /** Points a full tag reference at an image (by manifest digest); returns what it pointed at before, if another. */
-  setTag(name: string, manifestDigest: Digest, when = new Date()): Digest | undefined {
+  /**
+   * Points a full tag reference at an image (by manifest digest); returns what it pointed at before,
+   * if another. `tagTime` is Docker's LastTagTime: the time for `wharf tag`, null for a pull.
+   */
+  setTag(name: string, manifestDigest: Digest, tagTime: Date | null): Digest | undefined {
     this.#requireImage(manifestDigest);
     const previous = this.sqlite.prepare("SELECT manifest_digest FROM tags WHERE name = ?").get(name) as
       | { manifest_digest: Digest }
@@ -228,7 +244,7 @@ export class RecordWriter extends RecordReader {
         `INSERT INTO tags (name, manifest_digest, last_tag_time) VALUES (?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest, last_tag_time = excluded.last_tag_time`,
       )
-      .run(name, manifestDigest, when.toISOString());
+      .run(name, manifestDigest, tagTime?.toISOString() ?? null);
     return previous && previous.manifest_digest !== manifestDigest ? previous.manifest_digest : undefined;
   }
 

@@ -91,7 +91,7 @@ export async function importLayoutImage(
     };
     await store.update((records) => {
       records.putImage(image);
-      if (options.tag) records.setTag(options.tag, image.manifest.digest);
+      if (options.tag) records.setTag(options.tag, image.manifest.digest, null);
     });
     return image;
   } finally {

@@ -21,8 +21,8 @@ if (mode === "crash") {
   const image = await syntheticImage(store, lease, [blob], `crash-${seed}`);
   await store.update((records) => {
     records.putImage(image);
-    records.setTag(`docker.io/library/crash:${seed}`, image.manifest.digest);
-    records.setTag("docker.io/library/crash:latest", image.manifest.digest);
+    records.setTag(`docker.io/library/crash:${seed}`, image.manifest.digest, null);
+    records.setTag("docker.io/library/crash:latest", image.manifest.digest, new Date());
     records.addRepoDigest(image.manifest.digest, {
       repository: "docker.io/library/crash",
       ...image.manifest,
@@ -48,8 +48,8 @@ if (mode === "crash") {
     const tag = `docker.io/library/mix:w${worker}-${i}`;
     await store.update((records) => {
       records.putImage(image);
-      records.setTag(tag, image.manifest.digest);
-      records.setTag("docker.io/library/mix:shared", image.manifest.digest);
+      records.setTag(tag, image.manifest.digest, null);
+      records.setTag("docker.io/library/mix:shared", image.manifest.digest, new Date());
     });
     tags.push(tag);
   }

@@ -37,7 +37,14 @@ test("a recorded image carries Docker's metadata and appears in index.json under
   );
   assert.deepEqual(image.platform, { os: "linux", architecture: "amd64" });
   assert.equal(image.tags[0]?.name, TAG);
-  assert.ok(!Number.isNaN(Date.parse(image.tags[0]!.lastTagTime)));
+  assert.equal(image.tags[0]!.lastTagTime, null, "a pulled/imported tag has no LastTagTime");
+  assert.deepEqual(
+    store.read((r) => r.layerInfo(image.layers[0]!.digest)),
+    {
+      diffId: image.layers[0]!.diffId,
+      uncompressedSize: image.layers[0]!.uncompressedSize,
+    },
+  );
   const entries = indexJson(store).manifests;
   assert.equal(entries.length, 1);
   assert.equal(entries[0]?.digest, image.manifest.digest);
@@ -53,8 +60,9 @@ test("moving a tag leaves the old image dangling but listed; deleting it removes
       ...(await firstChild(join(FIXTURES_DIR, "oci/busybox-multi"), "arm64")),
     },
   });
-  const previous = await store.update((r) => r.setTag(TAG, other.manifest.digest));
+  const previous = await store.update((r) => r.setTag(TAG, other.manifest.digest, new Date()));
   assert.equal(previous, key);
+  assert.ok(store.read((r) => r.get(other.manifest.digest))?.tags[0]?.lastTagTime);
   const dangling = store.read((r) => r.get(key));
   assert.deepEqual(dangling?.tags, []);
   assert.equal(indexJson(store).manifests.length, 2);
@@ -78,7 +86,7 @@ test("a record cannot name a blob the store lacks, and a failed update changes n
   const missing = digestBytes("not stored");
   await assert.rejects(
     store.update((r) => {
-      r.setTag("docker.io/library/busybox:other", key);
+      r.setTag("docker.io/library/busybox:other", key, null);
       r.addRepoDigest(key, {
         repository: "docker.io/library/busybox",
         digest: missing,
@@ -94,7 +102,7 @@ test("a record cannot name a blob the store lacks, and a failed update changes n
   );
   assert.equal(readFileSync(store.paths.indexJson, "utf8"), before);
   await assert.rejects(
-    store.update((r) => r.setTag("x:y", missing)),
+    store.update((r) => r.setTag("x:y", missing, null)),
     (e) => isWharfError(e, "STORE_IMAGE_UNKNOWN"),
   );
   store.close();
