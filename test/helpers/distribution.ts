@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createPrivateKey, createSign, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after } from "node:test";
@@ -28,7 +29,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Listens on ADDRESS:0 (default 127.0.0.1) and closes the server (dropping connections) in `after`. */
-export async function listen(server: Server, address = "127.0.0.1"): Promise<string> {
+export async function listen(server: Server | HttpsServer, address = "127.0.0.1"): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, address, resolve));
   after(
     () =>

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
@@ -17,10 +18,16 @@ import { DockerMediaType, OciMediaType } from "../../src/oci/mediatype.ts";
 import {
   apiHostFor,
   DockerCredentialStore,
+  isListedInsecure,
+  isLoopbackHost,
+  loadRegistriesConfig,
   parseRetryAfter,
+  parseTokenResponse,
   RegistryClient,
   type RegistryClientOptions,
+  registriesConfigPath,
   registryClientFor,
+  splitHostPort,
 } from "../../src/registry/client/index.ts";
 import { installCredentialHelper } from "../helpers/credential-helper.ts";
 import {
@@ -578,9 +585,110 @@ describe("faults a real registry cannot produce", () => {
     );
     assert.equal(issuer.seen.length, 0, "the realm was never contacted");
 
-    const marked = client(reg.host, { insecureRegistries: [reg.host] });
+    // Marked insecure in registries.json.
+    const path = join(tempDir("wharf-xdg-"), "registries.json");
+    writeFileSync(path, JSON.stringify({ insecureRegistries: [reg.host] }));
+    const marked = await registryClientFor(reg.host, {
+      registriesConfig: await loadRegistriesConfig(path),
+      credentials: { username: "u", password: "p" },
+    });
+    after(() => marked.close());
     assert.equal((await marked.getManifest("r", "latest")).digest, BUSYBOX.digest);
     assert.equal(issuer.seen.length, 1);
+    assert.equal(issuer.seen[0]?.headers.authorization, `Basic ${Buffer.from("u:p").toString("base64")}`);
+  });
+
+  test("a cached token the registry refuses is fetched again, once; a realm on the same host name is fine", async () => {
+    let issued = 0;
+    const issuer = await double((req, res) => {
+      if (req.url?.startsWith("/token")) {
+        issued += 1;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ token: `t${issued}`, expires_in: 300 }));
+      }
+    });
+    let valid = "t1";
+    const reg = await double((req, res) => {
+      if (req.headers.authorization !== `Bearer ${valid}`) {
+        const challenge = `Bearer realm="http://${issuer.host}/token",service="double"`;
+        res.writeHead(401, { "www-authenticate": challenge }).end();
+      } else if (req.url === "/v2/r/manifests/latest") {
+        res.writeHead(200, MANIFEST_HEADERS).end(BUSYBOX_MANIFEST);
+      }
+    });
+    const c = client(reg.host);
+    await c.getManifest("r", "latest");
+    await c.getManifest("r", "latest");
+    assert.equal(issued, 1);
+    valid = "t2"; // the registry stops accepting t1 before its expiry
+    await c.getManifest("r", "latest");
+    assert.equal(issued, 2);
+    valid = "none";
+    await assert.rejects(
+      c.getManifest("r", "latest"),
+      rejectsWith("REGISTRY_UNAUTHORIZED", "unauthorized: authentication required"),
+    );
+    assert.equal(issued, 3, "one new token, no loop");
+  });
+
+  test("TLS is verified for other hosts (a blob redirect to storage); a custom CA is trusted when given", async () => {
+    const dir = tempDir("wharf-tls-");
+    const keyPath = join(dir, "key.pem");
+    const certPath = join(dir, "cert.pem");
+    await tool("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.2",
+      "-addext",
+      "subjectAltName=IP:127.0.0.2",
+    ]);
+    const blob = Buffer.from("over TLS");
+    const storageServer = createHttpsServer(
+      { key: readFileSync(keyPath), cert: readFileSync(certPath) },
+      (_req, res) => {
+        res.writeHead(200, { "content-length": String(blob.length) }).end(blob);
+      },
+    );
+    const storage = await listen(storageServer, "127.0.0.2");
+    const reg = await double((req, res) => {
+      if (req.url?.startsWith("/v2/r/blobs/")) {
+        res.writeHead(307, { location: `https://${storage}/storage/blob` }).end();
+      }
+    });
+    await assert.rejects(
+      client(reg.host).getBlob("r", digestBytes(blob)),
+      rejectsWith(
+        "REGISTRY_TLS",
+        new RegExp(`^Get "https://${storage}/storage/blob": tls: self[- ]signed certificate`),
+      ),
+    );
+    const trusting = client(reg.host, { ca: readFileSync(certPath, "utf8") });
+    assert.deepEqual(await readAll((await trusting.getBlob("r", digestBytes(blob))).stream), blob);
+  });
+
+  test("a blob body that stalls: timeout reading the response body", async () => {
+    const d = await double((req, res) => {
+      if (req.url?.startsWith("/v2/r/blobs/")) {
+        res.writeHead(200, { "content-length": "1000" });
+        res.write(Buffer.alloc(100));
+      }
+    });
+    const c = client(d.host, { bodyTimeoutMs: 300 });
+    const blob = await c.getBlob("r", digestBytes("stall"));
+    await assert.rejects(
+      readAll(blob.stream),
+      rejectsWith("REGISTRY_TIMEOUT", `timeout reading the response body from ${d.host}: no data for 0.3s`),
+    );
   });
 
   test("oversized manifests are refused, with or without Content-Length", async () => {
@@ -636,5 +744,72 @@ describe("faults a real registry cannot produce", () => {
       rejectsWith("DIGEST_MISMATCH", /requested/),
     );
     assert.equal((await c.getManifest("r", "honest")).digest, BUSYBOX.digest);
+  });
+});
+
+describe("pieces", () => {
+  test("token answers: token or access_token, expires_in at least 60 s, issued_at only when plausible", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    assert.deepEqual(parseTokenResponse({ token: "a" }, now, "r"), { token: "a", expiresAt: now + 60_000 });
+    assert.deepEqual(parseTokenResponse({ token: "a", access_token: "b", expires_in: 10 }, now, "r"), {
+      token: "b",
+      expiresAt: now + 60_000,
+    });
+    const issued = new Date(now - 10_000).toISOString();
+    assert.equal(
+      parseTokenResponse({ token: "a", expires_in: 300, issued_at: issued }, now, "r").expiresAt,
+      now - 10_000 + 300_000,
+    );
+    const future = new Date(now + 3_600_000).toISOString();
+    const longAgo = new Date(now - 3_600_000).toISOString();
+    for (const issued_at of [future, longAgo, "yesterday"]) {
+      assert.equal(
+        parseTokenResponse({ token: "a", expires_in: 300, issued_at }, now, "r").expiresAt,
+        now + 300_000,
+      );
+    }
+    assert.equal(parseTokenResponse({ token: "a", refresh_token: "r1" }, now, "r").refreshToken, "r1");
+    assert.throws(
+      () => parseTokenResponse({ expires_in: 300 }, now, "r"),
+      rejectsWith("REGISTRY_PROTOCOL", "authorization server did not include a token in the response"),
+    );
+  });
+
+  test("hosts: loopback, insecure lists with ports and CIDRs, host:port splitting", () => {
+    for (const h of ["localhost", "LOCALHOST:5000", "127.0.0.1:5000", "127.9.8.7", "[::1]:5000", "::1"]) {
+      assert.ok(isLoopbackHost(h), h);
+    }
+    for (const h of ["10.0.0.1:5000", "localhost.example", "[::2]:5000", "128.0.0.1"]) {
+      assert.ok(!isLoopbackHost(h), h);
+    }
+    assert.ok(isListedInsecure("10.1.2.3:5000", ["10.0.0.0/8"]));
+    assert.ok(!isListedInsecure("11.1.2.3:5000", ["10.0.0.0/8"]));
+    assert.ok(isListedInsecure("myreg:5000", ["myreg"]));
+    assert.ok(isListedInsecure("MyReg:5000", ["myreg:5000"]));
+    assert.ok(!isListedInsecure("myreg:5001", ["myreg:5000"]));
+    assert.ok(!isListedInsecure("myreg.example", ["myreg"]));
+    assert.deepEqual(splitHostPort("[::1]:5000"), { hostname: "::1", port: "5000" });
+    assert.deepEqual(splitHostPort("h:5000"), { hostname: "h", port: "5000" });
+    assert.deepEqual(splitHostPort("::1"), { hostname: "::1" });
+  });
+
+  test("registries.json: location, contents, malformed files", async () => {
+    assert.equal(registriesConfigPath({ XDG_CONFIG_HOME: "/x" }), "/x/wharf/registries.json");
+    assert.equal(registriesConfigPath({ HOME: "/h" }), "/h/.config/wharf/registries.json");
+    const dir = tempDir("wharf-xdg-");
+    assert.deepEqual(await loadRegistriesConfig(join(dir, "missing.json")), {
+      insecureRegistries: [],
+      ca: {},
+    });
+    const path = join(dir, "registries.json");
+    writeFileSync(path, JSON.stringify({ insecureRegistries: ["a:5000"], ca: { "b:5443": "/ca.pem" } }));
+    assert.deepEqual(await loadRegistriesConfig(path), {
+      insecureRegistries: ["a:5000"],
+      ca: { "b:5443": "/ca.pem" },
+    });
+    for (const bad of ["{", "[]", '{"insecureRegistries":"a"}', '{"ca":{"h":1}}']) {
+      writeFileSync(path, bad);
+      await assert.rejects(loadRegistriesConfig(path), rejectsWith("REGISTRY_CONFIG_INVALID"));
+    }
   });
 });

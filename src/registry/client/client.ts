@@ -489,10 +489,10 @@ export class RegistryClient {
         );
       } catch (err) {
         if (err instanceof WharfError) throw err;
-        throw new WharfError(
-          "REGISTRY_PROTOCOL",
-          `invalid tag list from ${res.url.host}: ${(err as Error).message}`,
-        );
+        if (err instanceof SyntaxError) {
+          throw new WharfError("REGISTRY_PROTOCOL", `invalid tag list from ${res.url.host}: ${err.message}`);
+        }
+        throw networkError(err, "GET", res.url, this.transport.timeouts);
       }
       const list = (body as { tags?: unknown } | null)?.tags;
       if (Array.isArray(list)) for (const t of list) if (typeof t === "string") tags.push(t);

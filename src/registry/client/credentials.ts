@@ -10,7 +10,7 @@
  * their host, as docker's legacy lookup does. The legacy `~/.dockercfg` is not read.
  */
 import { spawn } from "node:child_process";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { WharfError } from "../../errors.ts";
@@ -182,7 +182,9 @@ export class DockerCredentialStore implements CredentialStore {
 
   /** Replaces config.json atomically with mode 0600 (it holds secrets). */
   async #save(config: ConfigFile): Promise<void> {
-    const temp = join(dirname(this.configPath), `.config.json.${process.pid}.${Date.now()}.tmp`);
+    const dir = dirname(this.configPath);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const temp = join(dir, `.config.json.${process.pid}.${Date.now()}.tmp`);
     try {
       await writeFile(temp, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600, flag: "wx" });
       await rename(temp, this.configPath);

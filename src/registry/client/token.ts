@@ -12,7 +12,7 @@ import { WharfError } from "../../errors.ts";
 import type { Challenge } from "./challenge.ts";
 import type { Credentials } from "./credentials.ts";
 import { responseError } from "./registry-errors.ts";
-import type { Transport } from "./transport.ts";
+import { type HttpResponse, networkError, type Transport } from "./transport.ts";
 
 /** distribution's minimumTokenLifetimeSeconds: shorter or missing expires_in count as this. */
 export const MINIMUM_TOKEN_LIFETIME_S = 60;
@@ -45,17 +45,21 @@ function credentialsKey(creds: Credentials | undefined): string {
   return JSON.stringify([creds.username, creds.password, creds.identityToken ?? ""]);
 }
 
-async function readJson(body: AsyncIterable<unknown> & { destroy(): void }, what: string): Promise<unknown> {
+async function readJson(res: HttpResponse, transport: Transport, what: string): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.byteLength;
-    if (size > TOKEN_BODY_LIMIT) {
-      body.destroy();
-      throw new WharfError("REGISTRY_PROTOCOL", `${what}: response larger than ${TOKEN_BODY_LIMIT} bytes`);
+  try {
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      size += buf.byteLength;
+      if (size > TOKEN_BODY_LIMIT) {
+        res.body.destroy();
+        throw new WharfError("REGISTRY_PROTOCOL", `${what}: response larger than ${TOKEN_BODY_LIMIT} bytes`);
+      }
+      chunks.push(buf);
     }
-    chunks.push(buf);
+  } catch (err) {
+    throw networkError(err, "GET", res.url, transport.timeouts);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -235,7 +239,11 @@ export class TokenProvider {
       return undefined;
     }
     if (res.status < 200 || res.status >= 300) throw await responseError(res, "token");
-    return parseTokenResponse(await readJson(res.body, `token from ${url.host}`), Date.now(), url.href);
+    return parseTokenResponse(
+      await readJson(res, this.#transport, `token from ${url.host}`),
+      Date.now(),
+      url.href,
+    );
   }
 
   async #get(
@@ -255,7 +263,11 @@ export class TokenProvider {
     }
     const res = await this.#transport.request({ method: "GET", url, headers, signal });
     if (res.status < 200 || res.status >= 300) throw await responseError(res, "token");
-    return parseTokenResponse(await readJson(res.body, `token from ${url.host}`), Date.now(), realm.href);
+    return parseTokenResponse(
+      await readJson(res, this.#transport, `token from ${url.host}`),
+      Date.now(),
+      realm.href,
+    );
   }
 }
 

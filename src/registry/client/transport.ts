@@ -179,6 +179,16 @@ function isAbort(err: unknown): boolean {
   return name === "AbortError" || (err as NodeJS.ErrnoException)?.code === "UND_ERR_ABORTED";
 }
 
+/** A connection failure at one hop of a redirect chain: the error names the URL that failed. */
+class HopFailure {
+  readonly error: unknown;
+  readonly url: URL;
+  constructor(error: unknown, url: URL) {
+    this.error = error;
+    this.url = url;
+  }
+}
+
 /** One registry's HTTP transport. Close it when done (it owns connection pools). */
 export class Transport {
   /** The registry's host[:port]. */
@@ -319,14 +329,15 @@ export class Transport {
       let res: HttpResponse;
       try {
         res = await this.#follow(req, url);
-      } catch (err) {
+      } catch (failure) {
+        const [err, at] = failure instanceof HopFailure ? [failure.error, failure.url] : [failure, url];
         if (isAbort(err) || err instanceof WharfError) throw err;
         const code = (err as NodeJS.ErrnoException)?.code ?? "";
         if (retry && attempt < this.#retries && RETRY_ERROR_CODES.has(code)) {
           await sleep(this.#backoff(attempt), req.signal);
           continue;
         }
-        throw networkError(err, req.method, url, this.timeouts);
+        throw networkError(err, req.method, at, this.timeouts);
       }
       if (retry && attempt < this.#retries && RETRY_STATUSES.has(res.status)) {
         const delay = this.#retryDelay(res, attempt);
@@ -359,7 +370,12 @@ export class Transport {
     const headers: Record<string, string> = { "user-agent": this.userAgent };
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
     for (let hops = 0; ; hops += 1) {
-      const res = await this.#dispatch(method, url, headers, body, req.signal);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.#dispatch(method, url, headers, body, req.signal);
+      } catch (err) {
+        throw new HopFailure(err, url);
+      }
       const location = headerValue(res.headers, "location");
       if (!REDIRECT_STATUSES.has(res.statusCode) || location === undefined) {
         return { status: res.statusCode, headers: res.headers, body: res.body, url };
