@@ -24,6 +24,7 @@ export type ErrorCode =
   | "PLATFORM_INVALID"
   | "PLATFORM_UNKNOWN_OS"
   | "PLATFORM_UNKNOWN_ARCH"
+  | "PLATFORM_NO_MATCH"
   // documents
   | "MANIFEST_INVALID"
   | "MANIFEST_UNSUPPORTED"
@@ -53,6 +54,9 @@ export type ErrorCode =
   // format (Go templates for --format)
   | "TEMPLATE_PARSE"
   | "TEMPLATE_EXEC"
+  // layers
+  | "LAYER_INVALID"
+  | "LAYER_DIFFID_MISMATCH"
   // cli
   | "USAGE";
 

@@ -4,6 +4,8 @@ import { Store } from "../store/store.ts";
 
 export interface GlobalOptions {
   root?: string;
+  /** Registries reachable over plain HTTP or with unverified TLS (beyond localhost, always allowed). */
+  insecureRegistry?: string[];
 }
 
 export function globalOptions(command: Command): GlobalOptions {

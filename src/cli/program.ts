@@ -1,6 +1,7 @@
 /** The `wharf` command tree. Commands parse flags, call the library and render; nothing else. */
 import { Command, CommanderError } from "commander";
 import { WHARF_VERSION } from "../version.ts";
+import { registerPull } from "./commands/pull.ts";
 import { registerSystem } from "./commands/system.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_USAGE, exitCodeFor, formatError } from "./exit.ts";
@@ -10,10 +11,16 @@ export function buildProgram(): Command {
     .description("Docker images without a daemon")
     .version(WHARF_VERSION, "-v, --version", "Print version information and quit")
     .option("--root <dir>", "Location of the local store (default: $WHARF_ROOT or $XDG_DATA_HOME/wharf)")
+    .option(
+      "--insecure-registry <host>",
+      "Allow plain HTTP or unverified TLS for this registry (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .showSuggestionAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   registerVersion(program);
+  registerPull(program);
   registerSystem(program);
   for (const command of program.commands) configure(command);
   return program;

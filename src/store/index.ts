@@ -2,7 +2,7 @@
 export type { BlobInfo } from "./blobs.ts";
 export { type CheckReport, checkStore } from "./check.ts";
 export { collectGarbage, type GcOptions, type GcResult } from "./gc.ts";
-export type { IngestRequest, IngestResult, IngestSource } from "./ingest.ts";
+export type { ContentObserver, IngestRequest, IngestResult, IngestSource } from "./ingest.ts";
 export { Lease } from "./lease.ts";
 export { defaultStoreRoot, StorePaths } from "./paths.ts";
 export type {

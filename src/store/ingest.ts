@@ -38,6 +38,18 @@ export interface IngestRequest {
   /** Stable ingest ref; defaults to the digest, so that one blob is ingested by one writer at a time. */
   ref?: string;
   onProgress?: (bytes: number) => void;
+  /** Sees every byte of the blob in order, e.g. to compute a layer's diff ID in the same pass. */
+  observer?: ContentObserver;
+}
+
+/**
+ * A second consumer of the content as it is ingested. On a resume it first sees the bytes already on
+ * disk, then the new ones; `reset` means the content starts again from byte 0. A promise returned by
+ * `update` holds the ingest back (backpressure).
+ */
+export interface ContentObserver {
+  reset(): void;
+  update(chunk: Uint8Array): void | Promise<void>;
 }
 
 export interface IngestResult {
@@ -165,7 +177,9 @@ export class Ingester {
     let offset = await partialSize(data);
     if (request.size !== undefined && offset > request.size) offset = 0;
     let verifier = new Verifier(request.digest, request.size);
-    if (offset > 0) await rehashPartial(data, offset, verifier);
+    const observer = request.observer;
+    observer?.reset();
+    if (offset > 0) await rehashPartial(data, offset, verifier, observer);
     if (offset > 0 && offset === request.size) {
       // Everything arrived before the interruption: verify and sync what is there.
       await writeVerified(data, offset, [], verifier);
@@ -181,8 +195,9 @@ export class Ingester {
       }
       offset = 0;
       verifier = new Verifier(request.digest, request.size);
+      observer?.reset();
     }
-    await writeVerified(data, offset, opened.stream, verifier, request.onProgress);
+    await writeVerified(data, offset, opened.stream, verifier, request.onProgress, observer);
     return { digest: request.digest, size: verifier.size, existed: false, resumedFrom: offset };
   }
 
@@ -217,6 +232,7 @@ async function writeVerified(
   stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   verifier: Verifier,
   onProgress?: (bytes: number) => void,
+  observer?: ContentObserver,
 ): Promise<void> {
   const handle = await open(path, offset > 0 ? "r+" : "w");
   let pending: Promise<unknown> = Promise.resolve();
@@ -227,6 +243,8 @@ async function writeVerified(
   try {
     for await (const chunk of stream) {
       verifier.update(chunk);
+      const observed = observer?.update(chunk);
+      if (observed) await observed;
       await pending;
       pending = handle.write(chunk, 0, chunk.byteLength, position);
       position += chunk.byteLength;
@@ -272,8 +290,15 @@ async function partialSize(path: string): Promise<number> {
  * Node's hash state cannot be saved, so a resumed ingest hashes the bytes already on disk again
  * (reading them is far cheaper than downloading them again).
  */
-async function rehashPartial(path: string, length: number, verifier: Verifier): Promise<void> {
+async function rehashPartial(
+  path: string,
+  length: number,
+  verifier: Verifier,
+  observer: ContentObserver | undefined,
+): Promise<void> {
   for await (const chunk of createReadStream(path, { end: length - 1, highWaterMark: 1 << 20 })) {
     verifier.update(chunk as Buffer);
+    const observed = observer?.update(chunk as Buffer);
+    if (observed) await observed;
   }
 }

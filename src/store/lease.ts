@@ -22,14 +22,21 @@ export class Lease {
   }
 
   /** Protects `digest` from garbage collection until this lease ends. */
-  async add(digest: Digest): Promise<void> {
-    if (this.#held.has(digest)) return;
+  add(digest: Digest): Promise<void> {
+    return this.addAll([digest]);
+  }
+
+  /** Protects several digests, in one transaction. */
+  async addAll(digests: readonly Digest[]): Promise<void> {
+    const fresh = digests.filter((d) => !this.#held.has(d));
+    if (fresh.length === 0) return;
     await this.#db.write(() => {
-      this.#db.sqlite
-        .prepare("INSERT OR IGNORE INTO leases (id, digest, owner, expires_at) VALUES (?, ?, ?, ?)")
-        .run(this.id, digest, formatOwner(currentOwner()), this.#expiresAt);
+      const insert = this.#db.sqlite.prepare(
+        "INSERT OR IGNORE INTO leases (id, digest, owner, expires_at) VALUES (?, ?, ?, ?)",
+      );
+      for (const digest of fresh) insert.run(this.id, digest, formatOwner(currentOwner()), this.#expiresAt);
     });
-    this.#held.add(digest);
+    for (const digest of fresh) this.#held.add(digest);
   }
 
   async release(): Promise<void> {

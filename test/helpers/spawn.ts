@@ -12,8 +12,19 @@ export interface Finished {
   stderr: string;
 }
 
-export function start(script: string, args: string[]): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+export function start(
+  script: string,
+  args: string[],
+  options: StartOptions = {},
+): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.env ? { env: options.env } : {}),
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {
@@ -45,10 +56,10 @@ export function waitForLine(child: ChildProcess, line: string): Promise<void> {
   });
 }
 
-export function run(script: string, args: string[]): Promise<Finished> {
-  return start(script, args).done;
+export function run(script: string, args: string[], options: StartOptions = {}): Promise<Finished> {
+  return start(script, args, options).done;
 }
 
-export function wharf(args: string[]): Promise<Finished> {
-  return run(WHARF_MAIN, args);
+export function wharf(args: string[], options: StartOptions = {}): Promise<Finished> {
+  return run(WHARF_MAIN, args, options);
 }
