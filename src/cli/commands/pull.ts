@@ -7,10 +7,7 @@ import {
   referenceString,
   tagNameOnly,
 } from "../../oci/reference.ts";
-import { registryClientFor } from "../../registry/client/client.ts";
 import type { Store } from "../../store/store.ts";
-import { pullImage } from "../../transport/pull.ts";
-import { RegistrySource } from "../../transport/registry-source.ts";
 import { globalOptions, openStore } from "../context.ts";
 import { ProgressPrinter } from "../progress.ts";
 
@@ -46,7 +43,9 @@ export function registerPull(program: Command): void {
     });
 }
 
+/** The registry client (undici) and the document model (zod) load only when a pull runs. */
 async function clientFor(ref: Reference, command: Command) {
+  const { registryClientFor } = await import("../../registry/client/client.ts");
   const { insecureRegistry } = globalOptions(command);
   return registryClientFor(
     ref.domain,
@@ -55,6 +54,10 @@ async function clientFor(ref: Reference, command: Command) {
 }
 
 async function pullOne(store: Store, ref: Reference, flags: PullFlags, command: Command): Promise<void> {
+  const [{ pullImage }, { RegistrySource }] = await Promise.all([
+    import("../../transport/pull.ts"),
+    import("../../transport/registry-source.ts"),
+  ]);
   const printer = new ProgressPrinter(process.stdout);
   const quiet = flags.quiet === true;
   const source = new RegistrySource(await clientFor(ref, command), ref);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { checkStore } from "../../store/check.ts";
 import { openStore } from "../context.ts";
 
 export function registerSystem(program: Command): void {
@@ -8,6 +7,7 @@ export function registerSystem(program: Command): void {
     .command("check")
     .description("Verify every blob against its digest, every image record and the OCI layout")
     .action(async (_options, command: Command) => {
+      const { checkStore } = await import("../../store/check.ts");
       const store = await openStore(command);
       try {
         const report = await checkStore(store);
