@@ -4,7 +4,7 @@
  * checked against the config's rootfs.diff_ids. "Pull complete" follows layer order, as Docker's does.
  */
 import pLimit from "p-limit";
-import { WharfError } from "../errors.ts";
+import { isWharfError, WharfError } from "../errors.ts";
 import { DiffIdCalculator, diffIdOfFile } from "../layer/diffid.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { type Digest, shortDigest } from "../oci/digest.ts";
@@ -97,20 +97,22 @@ async function downloadLayer(
   const digest = layer.digest as Digest;
   const calculator = new DiffIdCalculator(layer.mediaType);
   let lastReport = 0;
-  const result = await store.ingest({
-    digest,
-    size: layer.size,
-    source: source.blob(digest),
-    lease,
-    observer: calculator,
-    onProgress: (bytes) => {
-      // Progress at most every 512 KiB: enough for a bar, not an event per chunk.
-      if (bytes - lastReport >= 512 * 1024 || bytes === layer.size) {
-        lastReport = bytes;
-        emit("Downloading", bytes, layer.size);
-      }
-    },
-  });
+  const ingest = () =>
+    store.ingest({
+      digest,
+      size: layer.size,
+      source: source.blob(digest),
+      lease,
+      observer: calculator,
+      onProgress: (bytes) => {
+        // Progress at most every 512 KiB: enough for a bar, not an event per chunk.
+        if (bytes - lastReport >= 512 * 1024 || bytes === layer.size) {
+          lastReport = bytes;
+          emit("Downloading", bytes, layer.size);
+        }
+      },
+    });
+  const result = await withResume(ingest);
   emit("Verifying Checksum");
   emit("Download complete");
   // Another process may have ingested it meanwhile: then the calculator saw nothing.
@@ -120,6 +122,20 @@ async function downloadLayer(
     : await calculator.finish();
   checkDiffId(digest, computed.diffId, expectedDiffId);
   return { digest, mediaType: layer.mediaType, size: layer.size, ...computed };
+}
+
+/** Transfers cut short (a dropped connection, a stalled body) resume from the bytes on disk. */
+const RESUME_ATTEMPTS = 5;
+
+async function withResume<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const transient = isWharfError(err, "REGISTRY_UNAVAILABLE") || isWharfError(err, "REGISTRY_TIMEOUT");
+      if (!transient || tries >= RESUME_ATTEMPTS) throw err;
+    }
+  }
 }
 
 function checkDiffId(digest: Digest, actual: Digest, expected: string | undefined): void {

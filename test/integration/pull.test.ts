@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import { Store } from "../../src/store/index.ts";
 import { pushFixtures, startDistribution, startTokenIssuer } from "../helpers/distribution.ts";
 import { dockerReference } from "../helpers/docker-reference.ts";
+import { startFaultProxy } from "../helpers/fault-proxy.ts";
 import { wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
@@ -145,6 +146,19 @@ describe("wharf pull from distribution, side by side with Docker", () => {
     assert.match(bare.output, /^Using default tag: latest\nlatest: Pulling from plain\n/);
   });
 
+  test("-a pulls every tag of the repository", async () => {
+    const fresh = tempDir();
+    const r = await pull(fresh, ["-a", `${host}/busybox`]);
+    assert.equal(r.code, 0, r.output);
+    const store = await Store.open({ root: fresh });
+    const tags = store.read((rec) => rec.list().flatMap((i) => i.tags.map((t) => t.name))).sort();
+    store.close();
+    assert.deepEqual(
+      tags,
+      ["latest", "list", "multi", "v2s2"].map((t) => `${host}/busybox:${t}`),
+    );
+  });
+
   test("a re-pull that moves a tag leaves the old image dangling", async () => {
     const fresh = tempDir();
     await pull(fresh, [`${host}/busybox:latest`]);
@@ -168,6 +182,22 @@ describe("wharf pull from distribution, side by side with Docker", () => {
     store.close();
     // Put the tag back for the other tests' sake.
     await pushFixtures(host);
+  });
+});
+
+describe("wharf pull through network faults", () => {
+  test("a layer download cut off midway resumes with a Range request and verifies", async () => {
+    const layer = "sha256:2800f364f59f5f75afc6ace53a5d734dedf3439e044a83f09a0693194d801684";
+    const proxy = await startFaultProxy(host, { blob: layer, afterBytes: 300_000 });
+    const root = tempDir();
+    const r = await pull(root, [`${proxy.host}/busybox:latest`]);
+    assert.equal(r.code, 0, r.output);
+    const ranged = proxy.requests.filter((q) => q.url.endsWith(layer) && q.range);
+    assert.equal(ranged.length, 1, JSON.stringify(proxy.requests));
+    assert.match(ranged[0]!.range!, /^bytes=\d+-$/);
+    assert.notEqual(ranged[0]!.range, "bytes=0-");
+    const check = await wharf(["--root", root, "system", "check"]);
+    assert.equal(check.code, 0, check.stdout);
   });
 });
 
