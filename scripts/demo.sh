@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# wharf's main job on a fresh machine, offline: a local registry (Debian's docker-registry) holding
+# the shared busybox fixtures, and `wharf pull` / `wharf system check` against it into a scratch store.
+# Usage: scripts/demo.sh [IMAGE-TAG]   (after `npm ci`; installs docker-registry and skopeo if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fixtures=../shared/fixtures/oci
+for p in docker-registry skopeo; do
+  command -v "$p" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$p"; }
+done
+work=$(mktemp -d)
+port=$(( 20000 + RANDOM % 20000 ))
+cat >"$work/registry.yml" <<YML
+version: 0.1
+log: { level: error, accesslog: { disabled: true } }
+storage: { filesystem: { rootdirectory: $work/registry }, delete: { enabled: true } }
+http: { addr: 127.0.0.1:$port }
+YML
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry=$!
+trap 'kill $registry 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+skopeo copy -q --dest-tls-verify=false "oci:$fixtures/busybox-multi:latest" "docker://127.0.0.1:$port/busybox:latest" --all
+wharf() { node_modules/.bin/node dist/cli/main.js --root "$work/store" "$@"; }
+[ -f dist/cli/main.js ] || npm run build
+wharf pull "127.0.0.1:$port/busybox:${1:-latest}"
+wharf system check
