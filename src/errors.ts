@@ -57,6 +57,12 @@ export type ErrorCode =
   // layers
   | "LAYER_INVALID"
   | "LAYER_DIFFID_MISMATCH"
+  // local images (src/images)
+  | "IMAGE_NOT_FOUND"
+  | "IMAGE_ID_AMBIGUOUS"
+  | "IMAGE_CONFLICT"
+  | "IMAGE_TAG_REFUSED"
+  | "FILTER_INVALID"
   // cli
   | "USAGE";
 

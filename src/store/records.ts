@@ -24,6 +24,11 @@ export interface LayerRecord {
   /** rootfs.diff_ids entry: the digest of the uncompressed tar. */
   diffId: Digest;
   uncompressedSize: number;
+  /**
+   * Docker's size of the layer: what its files take once unpacked (regular files and symlink targets,
+   * hard links once), which `docker images` and `history` show. Filled in lazily by src/images.
+   */
+  unpackedSize?: number;
 }
 
 export interface ManifestRef {
@@ -261,6 +266,36 @@ export class RecordWriter extends RecordReader {
         `INSERT OR REPLACE INTO repo_digests (manifest_digest, repository, digest, media_type, size) VALUES (?, ?, ?, ?, ?)`,
       )
       .run(manifestDigest, entry.repository, entry.digest, entry.mediaType, entry.size);
+  }
+
+  /** Removes `repository@digest` from whichever images have it; returns how many had it. */
+  removeRepoDigest(repository: string, digest: Digest): number {
+    return Number(
+      this.sqlite
+        .prepare("DELETE FROM repo_digests WHERE repository = ? AND digest = ?")
+        .run(repository, digest).changes,
+    );
+  }
+
+  /** Records Docker's unpacked size of layers, by diff ID, in every image that has them. */
+  setLayerUnpackedSizes(sizes: ReadonlyMap<string, number>): void {
+    const rows = this.sqlite.prepare("SELECT manifest_digest, layers FROM images").all() as {
+      manifest_digest: string;
+      layers: string;
+    }[];
+    const update = this.sqlite.prepare("UPDATE images SET layers = ? WHERE manifest_digest = ?");
+    for (const row of rows) {
+      const layers = JSON.parse(row.layers) as LayerRecord[];
+      let changed = false;
+      for (const layer of layers) {
+        const size = sizes.get(layer.diffId);
+        if (size !== undefined && layer.unpackedSize !== size) {
+          layer.unpackedSize = size;
+          changed = true;
+        }
+      }
+      if (changed) update.run(JSON.stringify(layers), row.manifest_digest);
+    }
   }
 
   /** Deletes the image with its tags and RepoDigests; its blobs go at the next garbage collection. */

@@ -1,0 +1,206 @@
+/**
+ * Local images as Docker sees them. The store keeps one record per platform manifest; Docker keeps
+ * one image per image ID (the config digest). Two records may share an ID (the same config under an
+ * OCI and a Docker manifest), and Docker shows them as one image with both tags and both RepoDigests,
+ * so everything here works on records grouped by ID.
+ */
+import type { ImageConfig } from "../oci/config.ts";
+import type { Digest } from "../oci/digest.ts";
+import { familiarString, parseNormalizedNamed } from "../oci/reference.ts";
+import type { ImageRecord, RecordReader } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { chainIds } from "./chain.ts";
+import { type Instant, normaliseRFC3339, parseRFC3339, unixSeconds } from "./time.ts";
+import { unpackedSizeOfFile } from "./unpacked-size.ts";
+
+/** The records that share one image ID, oldest first. */
+export interface ImageGroup {
+  id: Digest;
+  records: ImageRecord[];
+}
+
+/** A tag (`repo:tag`) or digest (`repo@digest`) reference to an image: Docker's reference store entry. */
+export interface ImageReference {
+  /** The full reference, e.g. docker.io/library/busybox:latest. */
+  full: string;
+  /** The full repository name, e.g. docker.io/library/busybox. */
+  repository: string;
+  tag?: string;
+  digest?: Digest;
+  /** How Docker prints it: busybox:latest, 127.0.0.1:5070/busybox@sha256:… */
+  familiar: string;
+}
+
+export function groupRecords(records: readonly ImageRecord[]): ImageGroup[] {
+  const byId = new Map<string, ImageGroup>();
+  const sorted = [...records].sort((a, b) =>
+    a.addedAt === b.addedAt ? compare(a.manifest.digest, b.manifest.digest) : compare(a.addedAt, b.addedAt),
+  );
+  for (const record of sorted) {
+    const group = byId.get(record.id);
+    if (group) group.records.push(record);
+    else byId.set(record.id, { id: record.id, records: [record] });
+  }
+  return [...byId.values()];
+}
+
+/** Go's string order (bytes; the same as UTF-16 order for the ASCII of references). */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function familiar(full: string): string {
+  try {
+    return familiarString(parseNormalizedNamed(full));
+  } catch {
+    return full;
+  }
+}
+
+/**
+ * Every tag and RepoDigest of the image, deduplicated and sorted by the full reference string, as
+ * Docker's reference store lists them (References(): lexical order).
+ */
+export function referencesOf(group: ImageGroup): ImageReference[] {
+  const refs = new Map<string, ImageReference>();
+  for (const record of group.records) {
+    for (const tag of record.tags) {
+      const colon = tag.name.lastIndexOf(":");
+      const repository = tag.name.slice(0, colon);
+      refs.set(tag.name, {
+        full: tag.name,
+        repository,
+        tag: tag.name.slice(colon + 1),
+        familiar: familiar(tag.name),
+      });
+    }
+    for (const rd of record.repoDigests) {
+      const full = `${rd.repository}@${rd.digest}`;
+      refs.set(full, { full, repository: rd.repository, digest: rd.digest, familiar: familiar(full) });
+    }
+  }
+  return [...refs.values()].sort((a, b) => compare(a.full, b.full));
+}
+
+/** An image with its config and Docker's derived figures, for display. */
+export interface LocalImage extends ImageGroup {
+  references: ImageReference[];
+  /** Familiar `repo:tag` strings (Docker's RepoTags). */
+  repoTags: string[];
+  /** Familiar `repo@digest` strings (Docker's RepoDigests). */
+  repoDigests: string[];
+  config: ImageConfig;
+  /** The config's created time, as Docker prints it (RFC3339Nano), if the config has one. */
+  created?: string;
+  createdInstant?: Instant;
+  /** Unix seconds of `created`; 0 without one (Docker's image summary). */
+  createdUnix: number;
+  diffIds: Digest[];
+  chainIds: Digest[];
+  /** Docker's size of each layer (what its files take unpacked), base layer first. */
+  layerSizes: number[];
+  /** Docker's SIZE: the sum of layerSizes. */
+  size: number;
+  /** The latest `wharf tag` of any of its tags; undefined when only pulls set them. */
+  lastTagTime?: string;
+}
+
+export interface LoadOptions {
+  /**
+   * Compute Docker's layer sizes that the store does not know yet (each layer blob is read once,
+   * then its size is kept in the records). Default true; false reports tar sizes for unknown ones.
+   */
+  computeSizes?: boolean;
+}
+
+/** Reads every image: records grouped by ID, with configs and sizes. */
+export async function loadImages(store: Store, options: LoadOptions = {}): Promise<LocalImage[]> {
+  const records = store.read((r) => r.list());
+  const sizes = await layerSizes(store, records, options.computeSizes ?? true);
+  const groups = groupRecords(records);
+  return Promise.all(
+    groups.map(async (g) =>
+      toLocalImage(g, JSON.parse((await store.blobs.readBytes(g.id)).toString("utf8")), sizes),
+    ),
+  );
+}
+
+/** Groups from inside a transaction (no configs: what reference operations need). */
+export function readGroups(records: RecordReader): ImageGroup[] {
+  return groupRecords(records.list());
+}
+
+function toLocalImage(
+  group: ImageGroup,
+  config: ImageConfig,
+  sizes: ReadonlyMap<string, number>,
+): LocalImage {
+  const references = referencesOf(group);
+  const diffIds = (config.rootfs?.diff_ids ?? []) as Digest[];
+  const first = group.records[0]!;
+  const layerSizes = diffIds.map((d, i) => sizes.get(d) ?? first.layers[i]?.uncompressedSize ?? 0);
+  const parsed = config.created ? parseRFC3339(config.created) : undefined;
+  let lastTagTime: string | undefined;
+  for (const r of group.records) {
+    for (const t of r.tags) {
+      if (t.lastTagTime && (lastTagTime === undefined || t.lastTagTime > lastTagTime))
+        lastTagTime = t.lastTagTime;
+    }
+  }
+  return {
+    ...group,
+    references,
+    repoTags: references.filter((r) => r.tag !== undefined).map((r) => r.familiar),
+    repoDigests: references.filter((r) => r.digest !== undefined).map((r) => r.familiar),
+    config,
+    ...(config.created && parsed
+      ? { created: normaliseRFC3339(config.created), createdInstant: parsed.instant }
+      : {}),
+    createdUnix: parsed ? unixSeconds(parsed.instant) : 0,
+    diffIds,
+    chainIds: chainIds(diffIds),
+    layerSizes,
+    size: layerSizes.reduce((a, b) => a + b, 0),
+    ...(lastTagTime ? { lastTagTime } : {}),
+  };
+}
+
+/**
+ * Docker's size of every layer, by diff ID: known ones from the records, the others computed from
+ * the blobs and saved (best effort: a store this process cannot write still gets the figures).
+ */
+async function layerSizes(
+  store: Store,
+  records: readonly ImageRecord[],
+  compute: boolean,
+): Promise<Map<string, number>> {
+  const known = new Map<string, number>();
+  const missing = new Map<string, { digest: Digest; mediaType: string; uncompressedSize: number }>();
+  for (const r of records) {
+    for (const l of r.layers) {
+      if (l.unpackedSize !== undefined) known.set(l.diffId, l.unpackedSize);
+    }
+  }
+  for (const r of records) {
+    for (const l of r.layers) if (!known.has(l.diffId) && !missing.has(l.diffId)) missing.set(l.diffId, l);
+  }
+  if (!compute || missing.size === 0) return known;
+  const computed = new Map<string, number>();
+  for (const [diffId, layer] of missing) {
+    try {
+      computed.set(diffId, await unpackedSizeOfFile(store.blobs.path(layer.digest), layer.mediaType));
+    } catch {
+      // Absent (non-distributable) or unreadable: the tar size is the best figure there is.
+      known.set(diffId, layer.uncompressedSize);
+    }
+  }
+  for (const [k, v] of computed) known.set(k, v);
+  if (computed.size > 0) {
+    try {
+      await store.update((w) => w.setLayerUnpackedSizes(computed));
+    } catch {
+      // A read-only or busy store: the sizes are computed again next time.
+    }
+  }
+  return known;
+}
