@@ -1,8 +1,14 @@
 /** The `wharf` command tree. Commands parse flags, call the library and render; nothing else. */
 import { Command, CommanderError } from "commander";
 import { WHARF_VERSION } from "../version.ts";
+import { registerHistory } from "./commands/history.ts";
+import { registerImage } from "./commands/image.ts";
+import { registerImages } from "./commands/images.ts";
+import { registerInspect } from "./commands/inspect.ts";
 import { registerPull } from "./commands/pull.ts";
+import { registerRmi } from "./commands/rmi.ts";
 import { registerSystem } from "./commands/system.ts";
+import { registerTag } from "./commands/tag.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_USAGE, exitCodeFor, formatError } from "./exit.ts";
 
@@ -21,6 +27,12 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined });
   registerVersion(program);
   registerPull(program);
+  registerImages(program);
+  registerImage(program);
+  registerInspect(program);
+  registerHistory(program);
+  registerTag(program);
+  registerRmi(program);
   registerSystem(program);
   for (const command of program.commands) configure(command);
   return program;

@@ -1,0 +1,18 @@
+/** `wharf image ...`: the management command over the local images, as `docker image`. */
+import type { Command } from "commander";
+import { defineHistory } from "./history.ts";
+import { definePrune } from "./image-prune.ts";
+import { defineList } from "./images.ts";
+import { defineImageInspect } from "./inspect.ts";
+import { defineRmi } from "./rmi.ts";
+import { defineTag } from "./tag.ts";
+
+export function registerImage(program: Command): void {
+  const image = program.command("image").description("Manage images");
+  defineList(image.command("ls").alias("list"), "image ls");
+  defineImageInspect(image.command("inspect"));
+  defineHistory(image.command("history"));
+  defineTag(image.command("tag"));
+  defineRmi(image.command("rm").aliases(["rmi", "remove"]));
+  definePrune(image.command("prune"));
+}

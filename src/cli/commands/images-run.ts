@@ -1,0 +1,53 @@
+/** `wharf images` / `wharf image ls`: docker's list, columns and --format (loaded when they run). */
+import type { Command } from "commander";
+import { imageWrite, newImageFormat, TABLE_FORMAT_KEY } from "../../format/index.ts";
+import { listImages } from "../../images/index.ts";
+import { daemon, imagesOf, parseFilters, withStore } from "./image-support.ts";
+import type { ListFlags } from "./images.ts";
+
+/** docker's printAmbiguousHint: `wharf images ls` probably meant `wharf image ls`. */
+const SUBCOMMANDS = new Set([
+  "build",
+  "history",
+  "import",
+  "inspect",
+  "list",
+  "load",
+  "ls",
+  "prune",
+  "pull",
+  "push",
+  "rm",
+  "save",
+  "tag",
+]);
+
+export async function runList(
+  matchName: string | undefined,
+  flags: ListFlags,
+  cmd: Command,
+  calledAs: "images" | "image ls",
+): Promise<void> {
+  const filters = parseFilters(flags.filter, `wharf ${calledAs}`, "-f, --filter");
+  if (matchName) {
+    const values = filters.get("reference") ?? new Set<string>();
+    filters.set("reference", values.add(matchName));
+  }
+  await withStore(cmd, async (store) => {
+    const images = await imagesOf(store);
+    const listed = await daemon(() => listImages(images, { filters, all: flags.all === true }));
+    const digests = flags.digests === true;
+    const format = newImageFormat(flags.format || TABLE_FORMAT_KEY, flags.quiet === true, digests);
+    process.stdout.write(
+      imageWrite(
+        listed.map((l) => l.summary),
+        { format, trunc: flags.trunc !== false, digest: digests },
+      ),
+    );
+    if (matchName && listed.length === 0 && calledAs === "images" && SUBCOMMANDS.has(matchName)) {
+      process.stderr.write(
+        `\nNo images found matching "${matchName}": did you mean "wharf image ${matchName}"?\n`,
+      );
+    }
+  });
+}
