@@ -241,7 +241,7 @@ async function writeVerified(
   let flushedTo = offset;
   let position = offset;
   try {
-    for await (const chunk of stream) {
+    for await (const chunk of coalesce(stream, COALESCE_BYTES)) {
       verifier.update(chunk);
       const observed = observer?.update(chunk);
       if (observed) await observed;
@@ -270,6 +270,42 @@ async function writeVerified(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Network streams arrive in chunks of 16-64 KiB; hashing, writing and observing each one separately
+ * costs more per byte than the work itself. Chunks are gathered up to this size first.
+ */
+const COALESCE_BYTES = 1 << 20;
+
+async function* coalesce(
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let length = 0;
+  const gathered = () => {
+    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    parts = [];
+    length = 0;
+    return out;
+  };
+  try {
+    for await (const chunk of stream) {
+      if (length === 0 && chunk.byteLength >= size) {
+        yield chunk;
+        continue;
+      }
+      parts.push(chunk);
+      length += chunk.byteLength;
+      if (length >= size) yield gathered();
+    }
+  } catch (err) {
+    // A transfer cut short: what arrived still reaches the file, so that the next attempt resumes after it.
+    if (length > 0) yield gathered();
+    throw err;
+  }
+  if (length > 0) yield gathered();
 }
 
 /** ingest/<sha256 of the ref>: refs may hold any characters, directory names may not. */
