@@ -232,6 +232,12 @@ test("15: history --no-trunc; truncated, quiet and non-human forms", async () =>
     ].join("\n"),
   );
   assert.equal(
+    (await run(base, ["history", "-H", "1c03"])).stdout,
+    r.stdout,
+    "-H is a boolean: 1c03 is the image",
+  );
+  assert.equal((await run(base, ["history", "-H=false", "-q", "1c03"])).code, 0);
+  assert.equal(
     (await run(base, ["history", "-q", `${REG}:multi`])).stdout,
     "d9807954d5ed\n<missing>\n<missing>\n<missing>\n",
   );
