@@ -15,7 +15,8 @@ import { EXIT_USAGE, exitCodeFor, formatError } from "./exit.ts";
 export function buildProgram(): Command {
   const program = new Command("wharf")
     .description("Docker images without a daemon")
-    .version(WHARF_VERSION, "-v, --version", "Print version information and quit")
+    // Only the long form here: "-v" belongs to subcommands too (system df -v); `wharf -v` is handled in run().
+    .version(WHARF_VERSION, "--version", "Print version information and quit")
     .option("--root <dir>", "Location of the local store (default: $WHARF_ROOT or $XDG_DATA_HOME/wharf)")
     .option(
       "--insecure-registry <host>",
@@ -58,6 +59,10 @@ function usageMessage(err: CommanderError): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === "-v") {
+    process.stdout.write(`${WHARF_VERSION}\n`);
+    return 0;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
