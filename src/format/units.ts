@@ -44,10 +44,12 @@ export const GO_ZERO_UNIX = -62135596800;
 
 const two = (n: number) => String(n).padStart(2, "0");
 
+/** Built once: constructing an Intl formatter costs far more than using one. */
+let zoneFormatter: Intl.DateTimeFormat | undefined;
+
 function zoneName(d: Date, offsetMinutes: number): string {
-  const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
-    .formatToParts(d)
-    .find((p) => p.type === "timeZoneName")?.value;
+  zoneFormatter ??= new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
+  const part = zoneFormatter.formatToParts(d).find((p) => p.type === "timeZoneName")?.value;
   if (part !== undefined && /^[A-Z]{3,5}$/.test(part) && part !== "GMT") return part;
   if (offsetMinutes === 0) return "UTC";
   const abs = Math.abs(offsetMinutes);
