@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import { FIXTURES_DIR } from "../corpus.ts";
 import { tempDir } from "./tmp.ts";
-import { tool } from "./tools.ts";
+import { selfSignedCertificate, tool } from "./tools.ts";
 
 export const BUSYBOX_LAYOUT = join(FIXTURES_DIR, "oci", "busybox");
 export const BUSYBOX_MULTI_LAYOUT = join(FIXTURES_DIR, "oci", "busybox-multi");
@@ -196,23 +196,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Runs a token server like Docker Hub's auth: anonymous tokens carry no access, users get what they ask. */
 export async function startTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
   const dir = tempDir("wharf-token-");
-  const keyPath = join(dir, "key.pem");
-  const certPath = join(dir, "cert.pem");
-  await tool("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    keyPath,
-    "-out",
-    certPath,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=wharf-test-token-issuer",
-  ]);
+  const { keyPath, certPath } = await selfSignedCertificate(dir, "/CN=wharf-test-token-issuer");
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = readFileSync(certPath, "utf8")
     .replace(/-----(BEGIN|END) CERTIFICATE-----/g, "")

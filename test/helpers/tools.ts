@@ -14,3 +14,30 @@ export async function tool(name: string, args: string[]): Promise<{ stdout: stri
     throw new Error(`${name} ${args.join(" ")} failed: ${e.stderr ?? e.message}`);
   }
 }
+
+/** A self-signed RSA certificate and key made with the openssl CLI: { keyPath, certPath } in `dir`. */
+export async function selfSignedCertificate(
+  dir: string,
+  subject: string,
+  extra: string[] = [],
+): Promise<{ keyPath: string; certPath: string }> {
+  const keyPath = `${dir}/key.pem`;
+  const certPath = `${dir}/cert.pem`;
+  await tool("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+    "-days",
+    "2",
+    "-subj",
+    subject,
+    ...extra,
+  ]);
+  return { keyPath, certPath };
+}

@@ -39,7 +39,7 @@ import {
   startTokenIssuer,
 } from "../helpers/distribution.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { tool } from "../helpers/tools.ts";
+import { selfSignedCertificate, tool } from "../helpers/tools.ts";
 
 function layoutBlob(layout: string, digest: string): Buffer {
   const [alg, hex] = digest.split(":") as [string, string];
@@ -633,22 +633,7 @@ describe("faults a real registry cannot produce", () => {
 
   test("TLS is verified for other hosts (a blob redirect to storage); a custom CA is trusted when given", async () => {
     const dir = tempDir("wharf-tls-");
-    const keyPath = join(dir, "key.pem");
-    const certPath = join(dir, "cert.pem");
-    await tool("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.2",
+    const { keyPath, certPath } = await selfSignedCertificate(dir, "/CN=127.0.0.2", [
       "-addext",
       "subjectAltName=IP:127.0.0.2",
     ]);
