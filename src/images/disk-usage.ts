@@ -29,7 +29,10 @@ export function imageDiskUsage(images: readonly LocalImage[]): ImageDiskUsage {
     image.chainIds.forEach((c, i) => {
       if ((refs.get(c) ?? 0) > 1) shared += image.layerSizes[i] ?? 0;
     });
-    return { ...summary, SharedSize: shared, Containers: 0 };
+    // Set on the summary (made for this call) rather than spread: a spread would read its lazy Labels.
+    summary.SharedSize = shared;
+    summary.Containers = 0;
+    return summary;
   });
   return { layersSize, images: summaries };
 }

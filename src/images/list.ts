@@ -105,6 +105,9 @@ export function summaryOf(
     Size: image.size,
     SharedSize: -1,
     Containers: -1,
-    Labels: image.config.config?.Labels ?? null,
+    // Read when asked for: the config is the one blob a listing would otherwise have to read.
+    get Labels() {
+      return image.config.config?.Labels ?? null;
+    },
   };
 }

@@ -4,9 +4,12 @@
  * OCI and a Docker manifest), and Docker shows them as one image with both tags and both RepoDigests,
  * so everything here works on records grouped by ID.
  */
+import { readFileSync } from "node:fs";
+import { WharfError } from "../errors.ts";
 import type { ImageConfig } from "../oci/config.ts";
 import type { Digest } from "../oci/digest.ts";
 import { familiarString, parseNormalizedNamed } from "../oci/reference.ts";
+import type { BlobReader } from "../store/blobs.ts";
 import type { ImageRecord, RecordReader } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { chainIds } from "./chain.ts";
@@ -82,21 +85,25 @@ export function referencesOf(group: ImageGroup): ImageReference[] {
   return [...refs.values()].sort((a, b) => compare(a.full, b.full));
 }
 
-/** An image with its config and Docker's derived figures, for display. */
+/**
+ * An image with its config and Docker's derived figures, for display. What the records hold (ID,
+ * references, created time, diff IDs, sizes) is read eagerly; the config blob only when `config` is
+ * first read (label filters, inspect, history), so listing images reads no blob at all.
+ */
 export interface LocalImage extends ImageGroup {
   references: ImageReference[];
   /** Familiar `repo:tag` strings (Docker's RepoTags). */
   repoTags: string[];
   /** Familiar `repo@digest` strings (Docker's RepoDigests). */
   repoDigests: string[];
-  config: ImageConfig;
+  readonly config: ImageConfig;
   /** The config's created time, as Docker prints it (RFC3339Nano), if the config has one. */
-  created?: string;
+  readonly created?: string;
   createdInstant?: Instant;
   /** Unix seconds of `created`; 0 without one (Docker's image summary). */
   createdUnix: number;
   diffIds: Digest[];
-  chainIds: Digest[];
+  readonly chainIds: Digest[];
   /** Docker's size of each layer (what its files take unpacked), base layer first. */
   layerSizes: number[];
   /** Docker's SIZE: the sum of layerSizes. */
@@ -113,16 +120,12 @@ export interface LoadOptions {
   computeSizes?: boolean;
 }
 
-/** Reads every image: records grouped by ID, with configs and sizes. */
+/** Reads every image: records grouped by ID, with sizes; each config is read when first needed. */
 export async function loadImages(store: Store, options: LoadOptions = {}): Promise<LocalImage[]> {
   const records = store.read((r) => r.list());
   const sizes = await layerSizes(store, records, options.computeSizes ?? true);
-  const groups = groupRecords(records);
-  return Promise.all(
-    groups.map(async (g) =>
-      toLocalImage(g, JSON.parse((await store.blobs.readBytes(g.id)).toString("utf8")), sizes),
-    ),
-  );
+  const blobs = store.blobs;
+  return groupRecords(records).map((g) => new StoredImage(g, sizes, () => readConfig(blobs, g.id)));
 }
 
 /** Groups from inside a transaction (no configs: what reference operations need). */
@@ -130,39 +133,93 @@ export function readGroups(records: RecordReader): ImageGroup[] {
   return groupRecords(records.list());
 }
 
-function toLocalImage(
-  group: ImageGroup,
-  config: ImageConfig,
-  sizes: ReadonlyMap<string, number>,
-): LocalImage {
-  const references = referencesOf(group);
-  const diffIds = (config.rootfs?.diff_ids ?? []) as Digest[];
-  const first = group.records[0]!;
-  const layerSizes = diffIds.map((d, i) => sizes.get(d) ?? first.layers[i]?.uncompressedSize ?? 0);
-  const parsed = config.created ? parseRFC3339(config.created) : undefined;
-  let lastTagTime: string | undefined;
-  for (const r of group.records) {
-    for (const t of r.tags) {
-      if (t.lastTagTime && (lastTagTime === undefined || t.lastTagTime > lastTagTime))
-        lastTagTime = t.lastTagTime;
+/** A config blob, read and parsed synchronously (it is small, and read only when asked for). */
+function readConfig(blobs: BlobReader, id: Digest): ImageConfig {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(blobs.path(id));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new WharfError("STORE_BLOB_UNKNOWN", `blob ${id} is not in the store`, { digest: id });
     }
+    throw err;
   }
-  return {
-    ...group,
-    references,
-    repoTags: references.filter((r) => r.tag !== undefined).map((r) => r.familiar),
-    repoDigests: references.filter((r) => r.digest !== undefined).map((r) => r.familiar),
-    config,
-    ...(config.created && parsed
-      ? { created: normaliseRFC3339(config.created), createdInstant: parsed.instant }
-      : {}),
-    createdUnix: parsed ? unixSeconds(parsed.instant) : 0,
-    diffIds,
-    chainIds: chainIds(diffIds),
-    layerSizes,
-    size: layerSizes.reduce((a, b) => a + b, 0),
-    ...(lastTagTime ? { lastTagTime } : {}),
-  };
+  return JSON.parse(bytes.toString("utf8")) as ImageConfig;
+}
+
+/**
+ * The image from its records: the records keep the config's `created` and diff IDs (pull writes
+ * them from the config), so only `config` itself needs the blob.
+ */
+class StoredImage implements LocalImage {
+  readonly id: Digest;
+  readonly records: ImageRecord[];
+  readonly references: ImageReference[];
+  readonly repoTags: string[];
+  readonly repoDigests: string[];
+  readonly createdInstant?: Instant;
+  readonly createdUnix: number;
+  readonly diffIds: Digest[];
+  readonly layerSizes: number[];
+  readonly size: number;
+  readonly lastTagTime?: string;
+  readonly #createdText: string | undefined;
+  readonly #readConfig: () => ImageConfig;
+  #config: ImageConfig | undefined;
+  #created: string | undefined;
+  #chainIds: Digest[] | undefined;
+
+  constructor(group: ImageGroup, sizes: ReadonlyMap<string, number>, readConfig: () => ImageConfig) {
+    this.id = group.id;
+    this.records = group.records;
+    const references = referencesOf(group);
+    this.references = references;
+    const repoTags: string[] = [];
+    const repoDigests: string[] = [];
+    for (const r of references) if (r.tag !== undefined) repoTags.push(r.familiar);
+    for (const r of references) if (r.digest !== undefined) repoDigests.push(r.familiar);
+    this.repoTags = repoTags;
+    this.repoDigests = repoDigests;
+    const first = group.records[0]!;
+    const diffIds = first.layers.map((l) => l.diffId);
+    this.diffIds = diffIds;
+    const layerSizes = diffIds.map((d, i) => sizes.get(d) ?? first.layers[i]?.uncompressedSize ?? 0);
+    this.layerSizes = layerSizes;
+    let size = 0;
+    for (const s of layerSizes) size += s;
+    this.size = size;
+    const parsed = first.created ? parseRFC3339(first.created) : undefined;
+    if (parsed) {
+      this.#createdText = first.created;
+      this.createdInstant = parsed.instant;
+    }
+    this.createdUnix = parsed ? unixSeconds(parsed.instant) : 0;
+    let lastTagTime: string | undefined;
+    for (const r of group.records) {
+      for (const t of r.tags) {
+        if (t.lastTagTime && (lastTagTime === undefined || t.lastTagTime > lastTagTime))
+          lastTagTime = t.lastTagTime;
+      }
+    }
+    if (lastTagTime) this.lastTagTime = lastTagTime;
+    this.#readConfig = readConfig;
+  }
+
+  get config(): ImageConfig {
+    this.#config ??= this.#readConfig();
+    return this.#config;
+  }
+
+  get created(): string | undefined {
+    if (this.#createdText === undefined) return undefined;
+    this.#created ??= normaliseRFC3339(this.#createdText);
+    return this.#created;
+  }
+
+  get chainIds(): Digest[] {
+    this.#chainIds ??= chainIds(this.diffIds);
+    return this.#chainIds;
+  }
 }
 
 /**
