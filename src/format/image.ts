@@ -95,6 +95,87 @@ function isDangling(img: ImageSummary): boolean {
   );
 }
 
+/** The columns of an image that are the same in each of its rows. */
+interface ImageColumns {
+  ID: string;
+  CreatedSince: string;
+  /** Go's time.String() of Created, made when a row's CreatedAt is first read (Intl is slow). */
+  createdAt: () => string;
+  Size: string;
+  Containers: string;
+  SharedSize: string;
+  UniqueSize: string;
+}
+
+/** Per imageWrite: images of one size or creation time share the text (formatting floats is slow). */
+interface ColumnCache {
+  sizes: Map<number, string>;
+  times: Map<number, string>;
+}
+
+function newColumnCache(): ColumnCache {
+  return { sizes: new Map(), times: new Map() };
+}
+
+function cached<K>(map: Map<K, string>, key: K, make: (key: K) => string): string {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+const size3 = (size: number) => humanSizeWithPrecision(size, 3);
+
+function imageColumns(
+  img: ImageSummary,
+  o: Pick<ImageContextOptions, "trunc" | "now">,
+  cache: ColumnCache,
+): ImageColumns {
+  const size = img.Size ?? 0;
+  const shared = img.SharedSize ?? 0;
+  const containers = img.Containers ?? 0;
+  const created = img.Created;
+  let createdAt: string | undefined;
+  return {
+    ID: o.trunc ? truncateID(img.ID) : img.ID,
+    CreatedSince: createdSince(created, o.now),
+    createdAt: () => {
+      createdAt ??= cached(cache.times, created, goTimeString);
+      return createdAt;
+    },
+    Size: cached(cache.sizes, size, size3),
+    Containers: containers === -1 ? "N/A" : String(containers),
+    SharedSize: shared === -1 ? "N/A" : humanSize(shared),
+    UniqueSize: size === -1 || shared === -1 ? "N/A" : humanSize(size - shared),
+  };
+}
+
+function marshalRow(this: ImageRow): string {
+  return marshalJSON({ ...this }, true);
+}
+
+function rowOf(c: ImageColumns, repo: string, tag: string, digest: string): ImageRow {
+  // CreatedAt is an own getter, so templates, %v and JSON see an ordinary field.
+  const row: ImageRow = {
+    ID: c.ID,
+    Repository: repo,
+    Tag: tag,
+    Digest: digest,
+    CreatedSince: c.CreatedSince,
+    get CreatedAt() {
+      return c.createdAt();
+    },
+    Size: c.Size,
+    Containers: c.Containers,
+    SharedSize: c.SharedSize,
+    UniqueSize: c.UniqueSize,
+  };
+  // imageContext.MarshalJSON: json.Marshal of a map of the fields (sorted keys, HTML-escaped).
+  return withMarshalJSON(goStruct(row, "*formatter.imageContext"), marshalRow.bind(row));
+}
+
 /** One row (docker's imageContext) for an image shown as repo:tag with digest. */
 export function newImageRow(
   img: ImageSummary,
@@ -103,23 +184,7 @@ export function newImageRow(
   tag: string,
   digest: string,
 ): ImageRow {
-  const size = img.Size ?? 0;
-  const shared = img.SharedSize ?? 0;
-  const containers = img.Containers ?? 0;
-  const row: ImageRow = {
-    ID: o.trunc ? truncateID(img.ID) : img.ID,
-    Repository: repo,
-    Tag: tag,
-    Digest: digest,
-    CreatedSince: createdSince(img.Created, o.now),
-    CreatedAt: goTimeString(img.Created),
-    Size: humanSizeWithPrecision(size, 3),
-    Containers: containers === -1 ? "N/A" : String(containers),
-    SharedSize: shared === -1 ? "N/A" : humanSize(shared),
-    UniqueSize: size === -1 || shared === -1 ? "N/A" : humanSize(size - shared),
-  };
-  // imageContext.MarshalJSON: json.Marshal of a map of the fields (sorted keys, HTML-escaped).
-  return withMarshalJSON(goStruct(row, "*formatter.imageContext"), () => marshalJSON({ ...row }, true));
+  return rowOf(imageColumns(img, o, newColumnCache()), repo, tag, digest);
 }
 
 /** Groups references by familiar repository name, in order of first appearance. */
@@ -146,10 +211,12 @@ function byRepository(refs: readonly string[], pick: "tag" | "digest"): Map<stri
  */
 export function imageRows(images: readonly ImageSummary[], o: ImageContextOptions): ImageRow[] {
   const needDigest = o.digest || o.format.includes("{{.Digest}}");
+  const cache = newColumnCache();
   const rows: ImageRow[] = [];
   for (const img of images) {
+    const columns = imageColumns(img, o, cache);
     if (isDangling(img)) {
-      rows.push(newImageRow(img, o, "<none>", "<none>", "<none>"));
+      rows.push(rowOf(columns, "<none>", "<none>", "<none>"));
       continue;
     }
     const repoTags = byRepository(img.RepoTags ?? [], "tag");
@@ -158,13 +225,13 @@ export function imageRows(images: readonly ImageSummary[], o: ImageContextOption
       const digests = needDigest ? (repoDigests.get(repo) ?? []) : [];
       repoDigests.delete(repo);
       for (const tag of tags) {
-        if (digests.length === 0) rows.push(newImageRow(img, o, repo, tag, "<none>"));
-        for (const d of digests) rows.push(newImageRow(img, o, repo, tag, d));
+        if (digests.length === 0) rows.push(rowOf(columns, repo, tag, "<none>"));
+        for (const d of digests) rows.push(rowOf(columns, repo, tag, d));
       }
     }
     for (const [repo, digests] of repoDigests) {
-      if (o.digest) for (const d of digests) rows.push(newImageRow(img, o, repo, "<none>", d));
-      else rows.push(newImageRow(img, o, repo, "<none>", ""));
+      if (o.digest) for (const d of digests) rows.push(rowOf(columns, repo, "<none>", d));
+      else rows.push(rowOf(columns, repo, "<none>", ""));
     }
   }
   return rows;
