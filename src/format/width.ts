@@ -50,8 +50,12 @@ export function charWidth(cp: number): number {
 
 const ZERO = /^[\p{Mn}\p{Me}\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2063\ufeff]$/u;
 
+/** Anything but printable ASCII (each of which is one cell wide). */
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+
 /** go-runewidth's StringWidth (East Asian ambiguous as narrow). */
 export function stringWidth(s: string): number {
+  if (!NOT_PRINTABLE_ASCII.test(s)) return s.length;
   let w = 0;
   for (const ch of s) w += ZERO.test(ch) ? 0 : charWidth(ch.codePointAt(0)!);
   return w;
