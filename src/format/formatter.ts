@@ -5,6 +5,7 @@
  */
 import { isWharfError, WharfError } from "../errors.ts";
 import { HEADER_FUNCTIONS, parseDockerTemplate } from "./docker-funcs.ts";
+import { compileSimpleTemplate, executeSimple } from "./simple-template.ts";
 import { TabWriter } from "./tabwriter.ts";
 import { partialOutput, type Template } from "./template/template.ts";
 
@@ -63,6 +64,33 @@ export function newTableWriter(): TabWriter {
  * write with nothing printed, as docker does.
  */
 export function writeContext(format: string, header: unknown, items: Iterable<unknown>): string {
+  const list = Array.isArray(items) ? items : [...items];
+  const buffer = writeSimple(format, header, list) ?? writeWithEngine(format, header, list);
+  if (!isTableFormat(format)) return buffer;
+  const tw = newTableWriter();
+  tw.write(buffer);
+  return tw.flush();
+}
+
+/** The same as the engine writes, for a simple template (simple-template.ts); undefined if not one. */
+function writeSimple(format: string, header: unknown, items: readonly unknown[]): string | undefined {
+  const simple = compileSimpleTemplate(templateString(format));
+  if (simple === undefined) return undefined;
+  let buffer = "";
+  if (isTableFormat(format)) {
+    const head = executeSimple(simple, header);
+    if (head === undefined) return undefined;
+    buffer = `${head}\n`;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const line = executeSimple(simple, items[i]);
+    if (line === undefined) return undefined;
+    buffer += `${line}\n`;
+  }
+  return buffer;
+}
+
+function writeWithEngine(format: string, header: unknown, items: readonly unknown[]): string {
   const tmpl = parseFormat(format);
   let buffer = "";
   for (const item of items) {
@@ -80,8 +108,5 @@ export function writeContext(format: string, header: unknown, items: Iterable<un
   } catch (e) {
     head = partialOutput(e);
   }
-  const tw = newTableWriter();
-  tw.write(`${head}\n`);
-  tw.write(buffer);
-  return tw.flush();
+  return `${head}\n${buffer}`;
 }

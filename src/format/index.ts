@@ -37,6 +37,7 @@ export {
   newImageFormat,
   newImageRow,
 } from "./image.ts";
+export { compileSimpleTemplate, executeSimple, type SimpleTemplate } from "./simple-template.ts";
 export { TabWriter, type TabWriterOptions } from "./tabwriter.ts";
 export * from "./template/index.ts";
 export {
