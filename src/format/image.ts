@@ -6,7 +6,7 @@
  */
 import { familiarName, parseNormalizedNamed } from "../oci/reference.ts";
 import { truncateID } from "./display.ts";
-import { DEFAULT_QUIET_FORMAT, RAW_FORMAT_KEY, TABLE_FORMAT_KEY, writeContext } from "./formatter.ts";
+import { DEFAULT_QUIET_FORMAT, RAW_FORMAT_KEY, TABLE_FORMAT_KEY } from "./format-keys.ts";
 import { marshalJSON } from "./gojson.ts";
 import { goStruct, withMarshalJSON } from "./template/value.ts";
 import { createdSince, goTimeString, humanSize, humanSizeWithPrecision } from "./units.ts";
@@ -235,9 +235,4 @@ export function imageRows(images: readonly ImageSummary[], o: ImageContextOption
     }
   }
   return rows;
-}
-
-/** ImageWrite: the output of `docker images` for the images and options. */
-export function imageWrite(images: readonly ImageSummary[], o: ImageContextOptions): string {
-  return writeContext(o.format, IMAGE_HEADER, imageRows(images, o));
 }

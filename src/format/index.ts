@@ -33,11 +33,16 @@ export {
   type ImageRow,
   type ImageSummary,
   imageRows,
-  imageWrite,
   newImageFormat,
   newImageRow,
 } from "./image.ts";
-export { compileSimpleTemplate, executeSimple, type SimpleTemplate } from "./simple-template.ts";
+export { imageWrite } from "./image-write.ts";
+export {
+  compileSimpleTemplate,
+  executeSimple,
+  type SimpleTemplate,
+  writeContextSimple,
+} from "./simple-template.ts";
 export { TabWriter, type TabWriterOptions } from "./tabwriter.ts";
 export * from "./template/index.ts";
 export {

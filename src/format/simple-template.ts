@@ -9,6 +9,7 @@
  * `if`; anything else (and any value that is not a string) is left to the engine, which gives the
  * same output (or Go's error) for it.
  */
+import { isTableFormat, newTableWriter, templateString } from "./format-keys.ts";
 import { structType } from "./template/value.ts";
 
 export type SimplePart = string | { field: string } | { if: string; yes: SimplePart[]; no: SimplePart[] };
@@ -119,4 +120,33 @@ export function executeSimple(t: SimpleTemplate, data: unknown): string | undefi
   const proto = Object.getPrototypeOf(data);
   if (proto !== Object.prototype && proto !== null) return undefined;
   return runParts(t, data);
+}
+
+/**
+ * formatter.ts's writeContext for a format whose template is simple, without the engine; undefined
+ * when the format or an item needs the engine (then nothing has been written).
+ */
+export function writeContextSimple(
+  format: string,
+  header: unknown,
+  items: readonly unknown[],
+): string | undefined {
+  const simple = compileSimpleTemplate(templateString(format));
+  if (simple === undefined) return undefined;
+  const table = isTableFormat(format);
+  let buffer = "";
+  if (table) {
+    const head = executeSimple(simple, header);
+    if (head === undefined) return undefined;
+    buffer = `${head}\n`;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const line = executeSimple(simple, items[i]);
+    if (line === undefined) return undefined;
+    buffer += `${line}\n`;
+  }
+  if (!table) return buffer;
+  const tw = newTableWriter();
+  tw.write(buffer);
+  return tw.flush();
 }

@@ -14,7 +14,6 @@ import type { ImageRecord, RecordReader } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { chainIds } from "./chain.ts";
 import { type Instant, normaliseRFC3339, parseRFC3339, unixSeconds } from "./time.ts";
-import { unpackedSizeOfFile } from "./unpacked-size.ts";
 
 /** The records that share one image ID, oldest first. */
 export interface ImageGroup {
@@ -242,6 +241,8 @@ async function layerSizes(
     for (const l of r.layers) if (!known.has(l.diffId) && !missing.has(l.diffId)) missing.set(l.diffId, l);
   }
   if (!compute || missing.size === 0) return known;
+  // Loaded only here: reading tars (zlib and all) is for the first listing after a pull.
+  const { unpackedSizeOfFile } = await import("./unpacked-size.ts");
   const computed = new Map<string, number>();
   for (const [diffId, layer] of missing) {
     try {

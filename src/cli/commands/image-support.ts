@@ -12,13 +12,8 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { isWharfError, WharfError } from "../../errors.ts";
-import {
-  type Filters,
-  type LocalImage,
-  loadImages,
-  newFilters,
-  parseFilterFlag,
-} from "../../images/index.ts";
+import { type Filters, newFilters, parseFilterFlag } from "../../images/filters.ts";
+import { type LocalImage, loadImages } from "../../images/model.ts";
 import type { Store } from "../../store/store.ts";
 import { openStore } from "../context.ts";
 import { usageError } from "../exit.ts";

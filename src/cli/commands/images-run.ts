@@ -1,7 +1,10 @@
 /** `wharf images` / `wharf image ls`: docker's list, columns and --format (loaded when they run). */
 import type { Command } from "commander";
-import { imageWrite, newImageFormat, TABLE_FORMAT_KEY } from "../../format/index.ts";
-import { listImages } from "../../images/index.ts";
+// Modules, not the barrels: what `wharf images` loads is what it runs (start-up is most of its time).
+import { TABLE_FORMAT_KEY } from "../../format/format-keys.ts";
+import { IMAGE_HEADER, imageRows, newImageFormat } from "../../format/image.ts";
+import { writeContextSimple } from "../../format/simple-template.ts";
+import { listImages } from "../../images/list.ts";
 import { daemon, imagesOf, parseFilters, withStore } from "./image-support.ts";
 import type { ListFlags } from "./images.ts";
 
@@ -38,12 +41,15 @@ export async function runList(
     const listed = await daemon(() => listImages(images, { filters, all: flags.all === true }));
     const digests = flags.digests === true;
     const format = newImageFormat(flags.format || TABLE_FORMAT_KEY, flags.quiet === true, digests);
-    process.stdout.write(
-      imageWrite(
-        listed.map((l) => l.summary),
-        { format, trunc: flags.trunc !== false, digest: digests },
-      ),
+    const rows = imageRows(
+      listed.map((l) => l.summary),
+      { format, trunc: flags.trunc !== false, digest: digests },
     );
+    // docker's ImageWrite; the template engine is loaded only for a format that needs it.
+    const out =
+      writeContextSimple(format, IMAGE_HEADER, rows) ??
+      (await import("../../format/formatter.ts")).writeContext(format, IMAGE_HEADER, rows);
+    process.stdout.write(out);
     if (matchName && listed.length === 0 && calledAs === "images" && SUBCOMMANDS.has(matchName)) {
       process.stderr.write(
         `\nNo images found matching "${matchName}": did you mean "wharf image ${matchName}"?\n`,
