@@ -99,7 +99,9 @@ try {
     ["wharf images -q", ["--root", root, "images", "-q"]],
   ];
   const samples = rows.map(() => [] as number[]);
-  for (let i = 0; i < runs; i += 1) rows.forEach(([, args], j) => samples[j]!.push(time(args)));
+  for (let i = 0; i < runs; i += 1) {
+    for (const [j, [, args]] of rows.entries()) samples[j]!.push(time(args));
+  }
   for (const [j, [name]] of rows.entries()) {
     console.log(
       `${name.padEnd(32)} median ${median(samples[j]!).toFixed(0).padStart(5)} ms   min ${Math.min(...samples[j]!).toFixed(0)} ms`,
