@@ -4,11 +4,13 @@
  * that repository); a dangling image gives one `<none> <none>` row. Follows docker/cli at the corpus
  * commit, where the deprecated VirtualSize column no longer exists.
  */
-import { familiarName, parseNormalizedNamed } from "../oci/reference.ts";
+import { isDigest } from "../oci/digest.ts";
+import { familiarName, isNameOnly, parseNormalizedNamed } from "../oci/reference.ts";
+import { REFERENCE_REGEXPS } from "../oci/reference-grammar.ts";
 import { truncateID } from "./display.ts";
 import { DEFAULT_QUIET_FORMAT, RAW_FORMAT_KEY, TABLE_FORMAT_KEY } from "./format-keys.ts";
 import { marshalJSON } from "./gojson.ts";
-import { goStruct, withMarshalJSON } from "./template/value.ts";
+import { goStructPrototype } from "./template/value.ts";
 import { createdSince, goTimeString, humanSize, humanSizeWithPrecision } from "./units.ts";
 
 /** What the daemon's image list says about an image (moby's image.Summary, the fields used here). */
@@ -152,28 +154,51 @@ function imageColumns(
   };
 }
 
-function marshalRow(this: ImageRow): string {
-  return marshalJSON({ ...this }, true);
+/**
+ * docker's imageContext: the fields of one row. CreatedAt is an own getter (templates, %v and JSON
+ * see an ordinary field in its place) that formats the time when first read; the struct type and
+ * json.Marshaler (a map of the fields: sorted keys, HTML-escaped) are on the prototype.
+ */
+class ImageContext implements ImageRow {
+  declare readonly ID: string;
+  declare readonly Repository: string;
+  declare readonly Tag: string;
+  declare readonly Digest: string;
+  declare readonly CreatedSince: string;
+  declare readonly CreatedAt: string;
+  declare readonly Size: string;
+  declare readonly Containers: string;
+  declare readonly SharedSize: string;
+  declare readonly UniqueSize: string;
+  readonly #columns: ImageColumns;
+
+  static readonly #createdAt: PropertyDescriptor = {
+    get(this: ImageContext) {
+      return this.#columns.createdAt();
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  constructor(c: ImageColumns, repo: string, tag: string, digest: string) {
+    this.#columns = c;
+    // Assigned in the order docker's fields print.
+    this.ID = c.ID;
+    this.Repository = repo;
+    this.Tag = tag;
+    this.Digest = digest;
+    this.CreatedSince = c.CreatedSince;
+    Object.defineProperty(this, "CreatedAt", ImageContext.#createdAt);
+    this.Size = c.Size;
+    this.Containers = c.Containers;
+    this.SharedSize = c.SharedSize;
+    this.UniqueSize = c.UniqueSize;
+  }
 }
+goStructPrototype(ImageContext.prototype, "*formatter.imageContext", (row) => marshalJSON({ ...row }, true));
 
 function rowOf(c: ImageColumns, repo: string, tag: string, digest: string): ImageRow {
-  // CreatedAt is an own getter, so templates, %v and JSON see an ordinary field.
-  const row: ImageRow = {
-    ID: c.ID,
-    Repository: repo,
-    Tag: tag,
-    Digest: digest,
-    CreatedSince: c.CreatedSince,
-    get CreatedAt() {
-      return c.createdAt();
-    },
-    Size: c.Size,
-    Containers: c.Containers,
-    SharedSize: c.SharedSize,
-    UniqueSize: c.UniqueSize,
-  };
-  // imageContext.MarshalJSON: json.Marshal of a map of the fields (sorted keys, HTML-escaped).
-  return withMarshalJSON(goStruct(row, "*formatter.imageContext"), marshalRow.bind(row));
+  return new ImageContext(c, repo, tag, digest);
 }
 
 /** One row (docker's imageContext) for an image shown as repo:tag with digest. */
@@ -187,20 +212,65 @@ export function newImageRow(
   return rowOf(imageColumns(img, o, newColumnCache()), repo, tag, digest);
 }
 
-/** Groups references by familiar repository name, in order of first appearance. */
-function byRepository(refs: readonly string[], pick: "tag" | "digest"): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const s of refs) {
-    let ref: ReturnType<typeof parseNormalizedNamed>;
+/**
+ * Familiar repository names by name, for one imageRows: a reference `name:tag` or `name@digest`
+ * whose name parses alone (a name only) and whose tag or digest is valid on its own parses to that
+ * name with that tag or digest, so each repository is parsed once however many references name it.
+ */
+type NameCache = Map<string, string | null>;
+
+function familiarNameOf(cache: NameCache, name: string): string | null {
+  let familiar = cache.get(name);
+  if (familiar === undefined) {
     try {
-      ref = parseNormalizedNamed(s);
+      const ref = parseNormalizedNamed(name);
+      familiar = isNameOnly(ref) ? familiarName(ref) : null;
     } catch {
-      continue;
+      familiar = null;
     }
-    const value = ref[pick];
-    if (value === undefined) continue;
-    const repo = familiarName(ref);
-    out.set(repo, [...(out.get(repo) ?? []), value]);
+    cache.set(name, familiar);
+  }
+  return familiar;
+}
+
+/** The familiar repository name and the tag (or digest) of `s`, as parsing it gives them. */
+function split(s: string, pick: "tag" | "digest", cache: NameCache): [string, string] | undefined {
+  if (pick === "tag" && !s.includes("@")) {
+    const colon = s.lastIndexOf(":");
+    const tag = s.slice(colon + 1);
+    const repo =
+      colon > 0 && REFERENCE_REGEXPS.anchoredTag.test(tag) ? familiarNameOf(cache, s.slice(0, colon)) : null;
+    if (repo !== null) return [repo, tag];
+  } else if (pick === "digest") {
+    const at = s.lastIndexOf("@");
+    const digest = s.slice(at + 1);
+    const repo = at > 0 && isDigest(digest) ? familiarNameOf(cache, s.slice(0, at)) : null;
+    if (repo !== null) return [repo, digest];
+  }
+  let ref: ReturnType<typeof parseNormalizedNamed>;
+  try {
+    ref = parseNormalizedNamed(s);
+  } catch {
+    return undefined;
+  }
+  const value = ref[pick];
+  return value === undefined ? undefined : [familiarName(ref), value];
+}
+
+/** Groups references by familiar repository name, in order of first appearance. */
+function byRepository(
+  refs: readonly string[],
+  pick: "tag" | "digest",
+  cache: NameCache,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < refs.length; i++) {
+    const parsed = split(refs[i]!, pick, cache);
+    if (parsed === undefined) continue;
+    const [repo, value] = parsed;
+    const values = out.get(repo);
+    if (values === undefined) out.set(repo, [value]);
+    else values.push(value);
   }
   return out;
 }
@@ -212,6 +282,7 @@ function byRepository(refs: readonly string[], pick: "tag" | "digest"): Map<stri
 export function imageRows(images: readonly ImageSummary[], o: ImageContextOptions): ImageRow[] {
   const needDigest = o.digest || o.format.includes("{{.Digest}}");
   const cache = newColumnCache();
+  const names: NameCache = new Map();
   const rows: ImageRow[] = [];
   for (const img of images) {
     const columns = imageColumns(img, o, cache);
@@ -219,8 +290,8 @@ export function imageRows(images: readonly ImageSummary[], o: ImageContextOption
       rows.push(rowOf(columns, "<none>", "<none>", "<none>"));
       continue;
     }
-    const repoTags = byRepository(img.RepoTags ?? [], "tag");
-    const repoDigests = byRepository(img.RepoDigests ?? [], "digest");
+    const repoTags = byRepository(img.RepoTags ?? [], "tag", names);
+    const repoDigests = byRepository(img.RepoDigests ?? [], "digest", names);
     for (const [repo, tags] of repoTags) {
       const digests = needDigest ? (repoDigests.get(repo) ?? []) : [];
       repoDigests.delete(repo);

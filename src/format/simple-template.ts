@@ -10,7 +10,7 @@
  * same output (or Go's error) for it.
  */
 import { isTableFormat, newTableWriter, templateString } from "./format-keys.ts";
-import { structType } from "./template/value.ts";
+import { GoFloat, structType } from "./template/value.ts";
 
 export type SimplePart = string | { field: string } | { if: string; yes: SimplePart[]; no: SimplePart[] };
 
@@ -113,12 +113,13 @@ function runParts(parts: readonly SimplePart[], dot: object): string | undefined
 
 /**
  * Executes a simple template on `data` as the engine would; undefined when the data is not what this
- * path handles (not a plain object or struct, a field missing from a struct, a value not a string).
+ * path handles (not a map or struct, a field missing from a struct, a value not a string).
  */
 export function executeSimple(t: SimpleTemplate, data: unknown): string | undefined {
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined;
-  const proto = Object.getPrototypeOf(data);
-  if (proto !== Object.prototype && proto !== null) return undefined;
+  // value.ts's kindOf: any other object is a map or, marked, a struct.
+  if (typeof data !== "object" || data === null || Array.isArray(data) || data instanceof GoFloat) {
+    return undefined;
+  }
   return runParts(t, data);
 }
 

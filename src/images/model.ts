@@ -7,8 +7,9 @@
 import { readFileSync } from "node:fs";
 import { WharfError } from "../errors.ts";
 import type { ImageConfig } from "../oci/config.ts";
-import type { Digest } from "../oci/digest.ts";
-import { familiarString, parseNormalizedNamed } from "../oci/reference.ts";
+import { type Digest, isDigest } from "../oci/digest.ts";
+import { familiarName, familiarString, isNameOnly, parseNormalizedNamed } from "../oci/reference.ts";
+import { REFERENCE_REGEXPS } from "../oci/reference-grammar.ts";
 import type { BlobReader } from "../store/blobs.ts";
 import type { ImageRecord, RecordReader } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
@@ -60,25 +61,72 @@ function familiar(full: string): string {
 }
 
 /**
+ * familiar() of `name:tag` and `name@digest` references, parsing each repository name once (most
+ * images share repositories with others, and parsing is what listing a thousand images spends most
+ * on). For a name that parses as a name alone, and a tag or digest that is valid on its own, the
+ * reference parses to the same name with that tag or digest, so its familiar form is the name's plus
+ * the suffix; anything else takes familiar() itself.
+ */
+export class FamiliarNames {
+  /** Repository name -> its familiar name; null when it is not a valid name alone. */
+  readonly #names = new Map<string, string | null>();
+
+  #name(repository: string): string | null {
+    let familiarRepository = this.#names.get(repository);
+    if (familiarRepository === undefined) {
+      try {
+        const ref = parseNormalizedNamed(repository);
+        familiarRepository = isNameOnly(ref) ? familiarName(ref) : null;
+      } catch {
+        familiarRepository = null;
+      }
+      this.#names.set(repository, familiarRepository);
+    }
+    return familiarRepository;
+  }
+
+  /** familiar(`${repository}:${tag}`) */
+  tagged(repository: string, tag: string): string {
+    const name = REFERENCE_REGEXPS.anchoredTag.test(tag) ? this.#name(repository) : null;
+    return name === null ? familiar(`${repository}:${tag}`) : `${name}:${tag}`;
+  }
+
+  /** familiar(`${repository}@${digest}`) */
+  digested(repository: string, digest: string): string {
+    const name = isDigest(digest) ? this.#name(repository) : null;
+    return name === null ? familiar(`${repository}@${digest}`) : `${name}@${digest}`;
+  }
+}
+
+/**
  * Every tag and RepoDigest of the image, deduplicated and sorted by the full reference string, as
  * Docker's reference store lists them (References(): lexical order).
  */
-export function referencesOf(group: ImageGroup): ImageReference[] {
+export function referencesOf(
+  group: ImageGroup,
+  names: FamiliarNames = new FamiliarNames(),
+): ImageReference[] {
   const refs = new Map<string, ImageReference>();
   for (const record of group.records) {
     for (const tag of record.tags) {
       const colon = tag.name.lastIndexOf(":");
       const repository = tag.name.slice(0, colon);
+      const tagPart = tag.name.slice(colon + 1);
       refs.set(tag.name, {
         full: tag.name,
         repository,
-        tag: tag.name.slice(colon + 1),
-        familiar: familiar(tag.name),
+        tag: tagPart,
+        familiar: colon === -1 ? familiar(tag.name) : names.tagged(repository, tagPart),
       });
     }
     for (const rd of record.repoDigests) {
       const full = `${rd.repository}@${rd.digest}`;
-      refs.set(full, { full, repository: rd.repository, digest: rd.digest, familiar: familiar(full) });
+      refs.set(full, {
+        full,
+        repository: rd.repository,
+        digest: rd.digest,
+        familiar: names.digested(rd.repository, rd.digest),
+      });
     }
   }
   return [...refs.values()].sort((a, b) => compare(a.full, b.full));
@@ -124,7 +172,8 @@ export async function loadImages(store: Store, options: LoadOptions = {}): Promi
   const records = store.read((r) => r.list());
   const sizes = await layerSizes(store, records, options.computeSizes ?? true);
   const blobs = store.blobs;
-  return groupRecords(records).map((g) => new StoredImage(g, sizes, () => readConfig(blobs, g.id)));
+  const names = new FamiliarNames();
+  return groupRecords(records).map((g) => new StoredImage(g, sizes, names, () => readConfig(blobs, g.id)));
 }
 
 /** Groups from inside a transaction (no configs: what reference operations need). */
@@ -168,10 +217,15 @@ class StoredImage implements LocalImage {
   #created: string | undefined;
   #chainIds: Digest[] | undefined;
 
-  constructor(group: ImageGroup, sizes: ReadonlyMap<string, number>, readConfig: () => ImageConfig) {
+  constructor(
+    group: ImageGroup,
+    sizes: ReadonlyMap<string, number>,
+    names: FamiliarNames,
+    readConfig: () => ImageConfig,
+  ) {
     this.id = group.id;
     this.records = group.records;
-    const references = referencesOf(group);
+    const references = referencesOf(group, names);
     this.references = references;
     const repoTags: string[] = [];
     const repoDigests: string[] = [];

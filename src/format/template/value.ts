@@ -40,6 +40,25 @@ export function goStruct<T extends object>(fields: T, typeName = "struct"): T {
   return fields;
 }
 
+/**
+ * Makes the instances of a class Go structs of type `typeName` (goStruct) and, with `marshal`, gives
+ * them a json.Marshaler (withMarshalJSON), on the prototype: nothing is added to each instance.
+ */
+export function goStructPrototype(
+  prototype: object,
+  typeName: string,
+  marshal?: (value: object) => string,
+): void {
+  Object.defineProperty(prototype, STRUCT_TYPE, { value: typeName, enumerable: false });
+  if (marshal === undefined) return;
+  Object.defineProperty(prototype, JSON_MARSHALER, {
+    get(this: object) {
+      return () => marshal(this);
+    },
+    enumerable: false,
+  });
+}
+
 /** Gives `value` a Go json.Marshaler: `marshal` returns the JSON text used by the `json` function. */
 export function withMarshalJSON<T extends object>(value: T, marshal: () => string): T {
   Object.defineProperty(value, JSON_MARSHALER, { value: marshal, enumerable: false });
