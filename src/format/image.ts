@@ -284,7 +284,8 @@ export function imageRows(images: readonly ImageSummary[], o: ImageContextOption
   const cache = newColumnCache();
   const names: NameCache = new Map();
   const rows: ImageRow[] = [];
-  for (const img of images) {
+  for (let i = 0; i < images.length; i++) {
+    const img = images[i]!;
     const columns = imageColumns(img, o, cache);
     if (isDangling(img)) {
       rows.push(rowOf(columns, "<none>", "<none>", "<none>"));
@@ -295,9 +296,9 @@ export function imageRows(images: readonly ImageSummary[], o: ImageContextOption
     for (const [repo, tags] of repoTags) {
       const digests = needDigest ? (repoDigests.get(repo) ?? []) : [];
       repoDigests.delete(repo);
-      for (const tag of tags) {
-        if (digests.length === 0) rows.push(rowOf(columns, repo, tag, "<none>"));
-        for (const d of digests) rows.push(rowOf(columns, repo, tag, d));
+      for (let t = 0; t < tags.length; t++) {
+        if (digests.length === 0) rows.push(rowOf(columns, repo, tags[t]!, "<none>"));
+        for (let d = 0; d < digests.length; d++) rows.push(rowOf(columns, repo, tags[t]!, digests[d]!));
       }
     }
     for (const [repo, digests] of repoDigests) {

@@ -64,15 +64,19 @@ export function listImages(images: readonly LocalImage[], options: ListOptions =
   const patterns = filters.get("reference");
 
   const out: ListedImage[] = [];
-  for (const image of images) {
+  const hasLabel = filters.has("label");
+  for (let i = 0; i < images.length; i++) {
+    const image = images[i]!;
     const created = image.createdInstant;
     if (before !== undefined && (created === undefined || !(created < before))) continue;
     if (since !== undefined && (created === undefined || !(created > since))) continue;
-    if (filters.has("label") && !matchKVList(filters, "label", image.config.config?.Labels)) continue;
+    if (hasLabel && !matchKVList(filters, "label", image.config.config?.Labels)) continue;
 
     const repoTags: string[] = [];
     const repoDigests: string[] = [];
-    for (const ref of image.references) {
+    const references = image.references;
+    for (let j = 0; j < references.length; j++) {
+      const ref = references[j]!;
       if (patterns !== undefined) {
         const parsed = parseNormalizedNamed(ref.full);
         if (![...patterns].some((p) => familiarMatch(p, parsed))) continue;
@@ -91,12 +95,24 @@ export function listImages(images: readonly LocalImage[], options: ListOptions =
   return out.sort((a, b) => b.summary.Created - a.summary.Created);
 }
 
+/** Where a summary keeps its image, for its Labels (a non-enumerable property). */
+const IMAGE = Symbol("image");
+
+/** One getter for every summary: an object whose getter is its own closure is a slow, large one. */
+const LABELS: PropertyDescriptor = {
+  get(this: { [IMAGE]: LocalImage }) {
+    return this[IMAGE].config.config?.Labels ?? null;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 export function summaryOf(
   image: LocalImage,
   repoTags = image.repoTags,
   repoDigests = image.repoDigests,
 ): ImageSummary {
-  return {
+  const summary = {
     ID: image.id,
     ParentId: "",
     RepoTags: repoTags,
@@ -105,9 +121,9 @@ export function summaryOf(
     Size: image.size,
     SharedSize: -1,
     Containers: -1,
-    // Read when asked for: the config is the one blob a listing would otherwise have to read.
-    get Labels() {
-      return image.config.config?.Labels ?? null;
-    },
   };
+  // Labels are read when asked for: the config is the one blob a listing would otherwise read.
+  Object.defineProperty(summary, IMAGE, { value: image });
+  Object.defineProperty(summary, "Labels", LABELS);
+  return summary as typeof summary & Pick<ImageSummary, "Labels">;
 }

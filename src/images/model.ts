@@ -39,7 +39,8 @@ export function groupRecords(records: readonly ImageRecord[]): ImageGroup[] {
   const sorted = [...records].sort((a, b) =>
     a.addedAt === b.addedAt ? compare(a.manifest.digest, b.manifest.digest) : compare(a.addedAt, b.addedAt),
   );
-  for (const record of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const record = sorted[i]!;
     const group = byId.get(record.id);
     if (group) group.records.push(record);
     else byId.set(record.id, { id: record.id, records: [record] });
@@ -107,8 +108,10 @@ export function referencesOf(
   names: FamiliarNames = new FamiliarNames(),
 ): ImageReference[] {
   const refs = new Map<string, ImageReference>();
-  for (const record of group.records) {
-    for (const tag of record.tags) {
+  for (let i = 0; i < group.records.length; i++) {
+    const record = group.records[i]!;
+    for (let j = 0; j < record.tags.length; j++) {
+      const tag = record.tags[j]!;
       const colon = tag.name.lastIndexOf(":");
       const repository = tag.name.slice(0, colon);
       const tagPart = tag.name.slice(colon + 1);
@@ -119,7 +122,8 @@ export function referencesOf(
         familiar: colon === -1 ? familiar(tag.name) : names.tagged(repository, tagPart),
       });
     }
-    for (const rd of record.repoDigests) {
+    for (let j = 0; j < record.repoDigests.length; j++) {
+      const rd = record.repoDigests[j]!;
       const full = `${rd.repository}@${rd.digest}`;
       refs.set(full, {
         full,
@@ -227,19 +231,30 @@ class StoredImage implements LocalImage {
     this.records = group.records;
     const references = referencesOf(group, names);
     this.references = references;
+    // Indexed loops: this runs once per image in a cold process, where for-of allocates.
     const repoTags: string[] = [];
     const repoDigests: string[] = [];
-    for (const r of references) if (r.tag !== undefined) repoTags.push(r.familiar);
-    for (const r of references) if (r.digest !== undefined) repoDigests.push(r.familiar);
+    for (let i = 0; i < references.length; i++) {
+      if (references[i]!.tag !== undefined) repoTags.push(references[i]!.familiar);
+    }
+    for (let i = 0; i < references.length; i++) {
+      if (references[i]!.digest !== undefined) repoDigests.push(references[i]!.familiar);
+    }
     this.repoTags = repoTags;
     this.repoDigests = repoDigests;
     const first = group.records[0]!;
-    const diffIds = first.layers.map((l) => l.diffId);
-    this.diffIds = diffIds;
-    const layerSizes = diffIds.map((d, i) => sizes.get(d) ?? first.layers[i]?.uncompressedSize ?? 0);
-    this.layerSizes = layerSizes;
+    const layers = first.layers;
+    const diffIds: Digest[] = new Array(layers.length);
+    const layerSizes: number[] = new Array(layers.length);
     let size = 0;
-    for (const s of layerSizes) size += s;
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i]!;
+      diffIds[i] = layer.diffId;
+      layerSizes[i] = sizes.get(layer.diffId) ?? layer.uncompressedSize ?? 0;
+      size += layerSizes[i]!;
+    }
+    this.diffIds = diffIds;
+    this.layerSizes = layerSizes;
     this.size = size;
     const parsed = first.created ? parseRFC3339(first.created) : undefined;
     if (parsed) {
@@ -248,10 +263,11 @@ class StoredImage implements LocalImage {
     }
     this.createdUnix = parsed ? unixSeconds(parsed.instant) : 0;
     let lastTagTime: string | undefined;
-    for (const r of group.records) {
-      for (const t of r.tags) {
-        if (t.lastTagTime && (lastTagTime === undefined || t.lastTagTime > lastTagTime))
-          lastTagTime = t.lastTagTime;
+    for (let i = 0; i < group.records.length; i++) {
+      const tags = group.records[i]!.tags;
+      for (let j = 0; j < tags.length; j++) {
+        const t = tags[j]!.lastTagTime;
+        if (t && (lastTagTime === undefined || t > lastTagTime)) lastTagTime = t;
       }
     }
     if (lastTagTime) this.lastTagTime = lastTagTime;
@@ -286,13 +302,19 @@ async function layerSizes(
 ): Promise<Map<string, number>> {
   const known = new Map<string, number>();
   const missing = new Map<string, { digest: Digest; mediaType: string; uncompressedSize: number }>();
-  for (const r of records) {
-    for (const l of r.layers) {
+  for (let i = 0; i < records.length; i++) {
+    const layers = records[i]!.layers;
+    for (let j = 0; j < layers.length; j++) {
+      const l = layers[j]!;
       if (l.unpackedSize !== undefined) known.set(l.diffId, l.unpackedSize);
     }
   }
-  for (const r of records) {
-    for (const l of r.layers) if (!known.has(l.diffId) && !missing.has(l.diffId)) missing.set(l.diffId, l);
+  for (let i = 0; i < records.length; i++) {
+    const layers = records[i]!.layers;
+    for (let j = 0; j < layers.length; j++) {
+      const l = layers[j]!;
+      if (!known.has(l.diffId) && !missing.has(l.diffId)) missing.set(l.diffId, l);
+    }
   }
   if (!compute || missing.size === 0) return known;
   // Loaded only here: reading tars (zlib and all) is for the first listing after a pull.
