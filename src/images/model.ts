@@ -173,7 +173,7 @@ export interface LoadOptions {
 
 /** Reads every image: records grouped by ID, with sizes; each config is read when first needed. */
 export async function loadImages(store: Store, options: LoadOptions = {}): Promise<LocalImage[]> {
-  const records = store.read((r) => r.list());
+  const records = store.read((r) => r.listAll());
   const sizes = await layerSizes(store, records, options.computeSizes ?? true);
   const blobs = store.blobs;
   const names = new FamiliarNames();

@@ -98,6 +98,77 @@ export class RecordReader {
     );
   }
 
+  /**
+   * The same records as list(), in the same order, read the cheaper way for listing every image:
+   * rows come from SQLite as arrays rather than objects (three queries whatever the number of
+   * images), and each image's tags and RepoDigests are gathered without intermediate copies.
+   */
+  listAll(): ImageRecord[] {
+    const tags = new Map<string, TagRecord[]>();
+    const tagRows = this.sqlite.prepare(
+      "SELECT manifest_digest, name, last_tag_time FROM tags ORDER BY name",
+    );
+    tagRows.setReturnArrays(true);
+    for (const r of tagRows.all() as unknown as [string, string, string | null][]) {
+      const tag = { name: r[1], lastTagTime: r[2] };
+      const list = tags.get(r[0]);
+      if (list === undefined) tags.set(r[0], [tag]);
+      else list.push(tag);
+    }
+    const digests = new Map<string, RepoDigestRecord[]>();
+    const digestRows = this.sqlite.prepare(
+      "SELECT manifest_digest, repository, digest, media_type, size FROM repo_digests ORDER BY repository, digest",
+    );
+    digestRows.setReturnArrays(true);
+    for (const r of digestRows.all() as unknown as [string, string, Digest, string, number][]) {
+      const entry = { repository: r[1], digest: r[2], mediaType: r[3], size: r[4] };
+      const list = digests.get(r[0]);
+      if (list === undefined) digests.set(r[0], [entry]);
+      else list.push(entry);
+    }
+    const imageRows = this.sqlite.prepare(
+      `SELECT manifest_digest, config_digest, manifest_media_type, manifest_size, platform, layers, size, created,
+         added_at FROM images ORDER BY added_at, manifest_digest`,
+    );
+    imageRows.setReturnArrays(true);
+    const rows = imageRows.all() as unknown as [
+      Digest,
+      Digest,
+      string,
+      number,
+      string,
+      string,
+      number,
+      string | null,
+      string,
+    ][];
+    const out: ImageRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const id = r[1];
+      const manifest = { digest: r[0], mediaType: r[2], size: r[3] };
+      const platform = JSON.parse(r[4]) as RecordPlatform;
+      const layers = JSON.parse(r[5]) as LayerRecord[];
+      const imageTags = tags.get(r[0]) ?? [];
+      const repoDigests = digests.get(r[0]) ?? [];
+      // The fields in toRecord's order, `created` only when there is one.
+      out[i] = r[7]
+        ? {
+            id,
+            manifest,
+            platform,
+            layers,
+            size: r[6],
+            created: r[7],
+            addedAt: r[8],
+            tags: imageTags,
+            repoDigests,
+          }
+        : { id, manifest, platform, layers, size: r[6], addedAt: r[8], tags: imageTags, repoDigests };
+    }
+    return out;
+  }
+
   /** The image whose platform manifest has this digest. */
   get(manifestDigest: Digest): ImageRecord | undefined {
     const row = this.sqlite.prepare("SELECT * FROM images WHERE manifest_digest = ?").get(manifestDigest) as
