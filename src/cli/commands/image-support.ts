@@ -9,7 +9,6 @@
  * library's WharfError messages themselves carry no prefix; only these commands add it, and only to
  * the errors Docker's daemon would have returned (not to the client-side checks docker makes first).
  */
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { type Filters, newFilters, parseFilterFlag } from "../../images/filters.ts";
@@ -132,8 +131,10 @@ export function indentJSON(src: string, indent: string): string {
  * docker's prompt.Confirm: prints `message [y/N] ` on stdout and reads one line of stdin (a terminal
  * or not); only "y" or "Y" (spaces trimmed) confirms. End of input declines.
  */
-export function confirm(message: string): Promise<boolean> {
+export async function confirm(message: string): Promise<boolean> {
   process.stdout.write(`${message} [y/N] `);
+  // Loaded here: readline is four of node's own modules that no other image command needs.
+  const { createInterface } = await import("node:readline");
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin, terminal: false });
     let answered = false;
