@@ -24,6 +24,8 @@ export interface TabWriterOptions {
 
 /** Any of the characters that end a cell. */
 const TERMINATORS = /[\t\v\n\f]/;
+/** Anything but printable ASCII, tabs and newlines: text without it has cells one column a character. */
+const NOT_PLAIN = /[^\x20-\x7e\t\n]/;
 
 export class TabWriter {
   private readonly o: Required<TabWriterOptions>;
@@ -38,6 +40,8 @@ export class TabWriter {
   private lineStarts: number[] = [0];
   /** Widths of the enclosing columns while formatting. */
   private widths: number[] = [];
+  /** Padding strings by length (a table pads most cells to a handful of widths). */
+  private readonly pads: string[] = [];
 
   constructor(options: TabWriterOptions) {
     this.o = { padChar: " ", alignRight: false, discardEmptyColumns: false, debug: false, ...options };
@@ -53,15 +57,17 @@ export class TabWriter {
       this.writeAny(text);
       return;
     }
-    // Only tabs and newlines (the usual case): let split find them.
+    // Only tabs and newlines (the usual case): let split find them, and one test tell whether every
+    // character is one column wide.
+    const plain = !NOT_PLAIN.test(text);
     const lines = text.split("\n");
     const last = lines.length - 1;
     for (let l = 0; l <= last; l++) {
       const cells = lines[l]!.split("\t");
       const end = cells.length - 1;
-      for (let c = 0; c < end; c++) this.terminateCell(cells[c]!, true);
+      for (let c = 0; c < end; c++) this.terminateCell(cells[c]!, true, plain);
       if (l < last) {
-        this.terminateCell(cells[end]!, false);
+        this.terminateCell(cells[end]!, false, plain);
         this.endLine(false);
       } else {
         this.cell += cells[end]!;
@@ -75,19 +81,20 @@ export class TabWriter {
     for (let i = 0; i < text.length; i++) {
       const ch = text[i]!;
       if (ch !== "\t" && ch !== "\v" && ch !== "\n" && ch !== "\f") continue;
-      this.terminateCell(text.slice(start, i), ch === "\t");
+      this.terminateCell(text.slice(start, i), ch === "\t", false);
       start = i + 1;
       if (ch === "\n" || ch === "\f") this.endLine(ch === "\f");
     }
     this.cell += text.slice(start);
   }
 
-  /** Ends the current cell with `tail` as the last of its text. */
-  private terminateCell(tail: string, htab: boolean): void {
-    const text = this.cell.length === 0 ? tail : this.cell + tail;
+  /** Ends the current cell with `tail` as the last of its text (`plain`: tail is printable ASCII). */
+  private terminateCell(tail: string, htab: boolean, plain: boolean): void {
+    const whole = this.cell.length === 0;
+    const text = whole ? tail : this.cell + tail;
     this.cell = "";
     this.texts.push(text);
-    this.cellWidths.push(stringWidth(text));
+    this.cellWidths.push(whole && plain ? text.length : stringWidth(text));
     this.htabs.push(htab);
   }
 
@@ -137,7 +144,14 @@ export class TabWriter {
       const w = Math.ceil(cellWidth / tw) * tw;
       return "\t".repeat(Math.ceil((w - textWidth) / tw));
     }
-    return cellWidth > textWidth ? this.o.padChar.repeat(cellWidth - textWidth) : "";
+    if (cellWidth <= textWidth) return "";
+    const n = cellWidth - textWidth;
+    let pad = this.pads[n];
+    if (pad === undefined) {
+      pad = this.o.padChar.repeat(n);
+      this.pads[n] = pad;
+    }
+    return pad;
   }
 
   private writeLines(line0: number, line1: number): void {
