@@ -4,10 +4,9 @@
  * and ingests abandoned longer than the grace period. Runs under the store's writer lock, so no record
  * can start referencing a blob between the mark and the sweep.
  */
-import { createHash } from "node:crypto";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Digest } from "../oci/digest.ts";
+import { createHash, type Digest } from "../oci/digest.ts";
 import { leasedDigests, pruneDeadLeases } from "./lease.ts";
 import { isOwnerAlive, parseOwner } from "./owner.ts";
 import { RecordReader } from "./records.ts";

@@ -6,13 +6,12 @@
  * process owns a ref, another process ingesting the same ref waits for it and then finds the blob
  * present, so the blob is written once.
  */
-import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isWharfError, WharfError } from "../errors.ts";
-import { type Digest, Verifier } from "../oci/digest.ts";
+import { createHash, type Digest, Verifier } from "../oci/digest.ts";
 import { fsyncDir } from "../util/fs-atomic.ts";
 import type { BlobReader } from "./blobs.ts";
 import type { StoreDb } from "./db.ts";

@@ -3,7 +3,6 @@
  * record: garbage collection never sweeps a leased digest. A lease dies when it is released, when it
  * expires, or when its owner process is gone (containerd's leases, with process liveness added).
  */
-import { randomUUID } from "node:crypto";
 import type { Digest } from "../oci/digest.ts";
 import type { StoreDb } from "./db.ts";
 import { currentOwner, formatOwner, isOwnerAlive, parseOwner } from "./owner.ts";
@@ -11,7 +10,8 @@ import { currentOwner, formatOwner, isOwnerAlive, parseOwner } from "./owner.ts"
 export const DEFAULT_LEASE_MS = 24 * 60 * 60 * 1000;
 
 export class Lease {
-  readonly id = randomUUID();
+  // Loaded on first use, as in oci/digest.ts: listing images never takes a lease.
+  readonly id = process.getBuiltinModule("node:crypto").randomUUID();
   readonly #db: StoreDb;
   readonly #expiresAt: number;
   readonly #held = new Set<string>();
