@@ -19,7 +19,7 @@ YML
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 registry=$!
 trap 'kill $registry 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 skopeo copy -q --dest-tls-verify=false "oci:$fixtures/busybox-multi:latest" "docker://127.0.0.1:$port/busybox:latest" --all
 wharf() { node_modules/.bin/node dist/cli/main.js --root "$work/store" "$@"; }
 [ -f dist/cli/main.js ] || npm run build
