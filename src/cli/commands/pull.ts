@@ -43,7 +43,7 @@ export function registerPull(program: Command): void {
     });
 }
 
-/** The registry client (undici) and the document model (zod) load only when a pull runs. */
+/** The registry client and the document model (zod) load only when a pull runs. */
 async function clientFor(ref: Reference, command: Command) {
   const { registryClientFor } = await import("../../registry/client/client.ts");
   const { insecureRegistry } = globalOptions(command);

@@ -5,10 +5,12 @@
  * (insufficient_scope -> "denied: ...", invalid_token -> "unauthorized: ..."), the `{"details": ...}`
  * bodies of token servers, and bare statuses. Follows distribution's registry/client/errors.go.
  */
-import { STATUS_CODES } from "node:http";
 import { type ErrorCode, WharfError } from "../../errors.ts";
 import { findChallenge, parseChallenges } from "./challenge.ts";
 import { type HttpHeaders, type HttpResponse, headerValue } from "./transport.ts";
+
+// Read through getBuiltinModule: an ES import of node:http loads its lazy exports (Node's bundled undici).
+const { STATUS_CODES } = process.getBuiltinModule("node:http");
 
 export interface RegistryErrorEntry {
   readonly code: string;

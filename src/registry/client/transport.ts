@@ -1,5 +1,5 @@
 /**
- * The HTTP layer of the registry client, on undici: keep-alive connection pools, the choice of scheme,
+ * The HTTP layer of the registry client (over http.ts): keep-alive connection pools, the choice of scheme,
  * redirects that never carry credentials to another origin, bounded retries with backoff, and
  * timeouts that name what was being waited for.
  *
@@ -9,10 +9,18 @@
  * insecure registries, and HTTP is used when the TLS handshake fails.
  */
 import { rootCertificates } from "node:tls";
-import { Agent, type Dispatcher, request } from "undici";
 import { WharfError } from "../../errors.ts";
 import { WHARF_VERSION } from "../../version.ts";
 import { isListedInsecure, isLoopbackHost, splitHostPort } from "./hosts.ts";
+import {
+  BODY_TIMEOUT,
+  CONNECT_TIMEOUT,
+  exchange,
+  HEADERS_TIMEOUT,
+  Pool,
+  type RawResponse,
+  type ResponseBody,
+} from "./http.ts";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type HttpHeaders = Record<string, string | string[] | undefined>;
@@ -58,7 +66,7 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: HttpHeaders;
   /** Must be consumed or dumped (`await body.dump()`) so the connection can be reused. */
-  readonly body: Dispatcher.ResponseData["body"];
+  readonly body: ResponseBody;
   /** The URL that answered (after redirects). */
   readonly url: URL;
 }
@@ -66,17 +74,16 @@ export interface HttpResponse {
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Connection-level failures worth another attempt: the server or a middlebox dropped the connection. */
-const RETRY_ERROR_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED", "ETIMEDOUT"]);
+const RETRY_ERROR_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT"]);
 /** TLS handshake failures that, for an insecure host, mean "speak plain HTTP". */
 const TLS_FALLBACK_CODES = new Set([
   "ERR_SSL_WRONG_VERSION_NUMBER",
   "ERR_SSL_PACKET_LENGTH_TOO_LONG",
   "ECONNRESET",
-  "UND_ERR_SOCKET",
   "EPROTO",
 ]);
 
-/** The first header value (undici gives arrays for repeated headers). */
+/** The first header value (repeated headers may come as arrays). */
 export function headerValue(headers: HttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
@@ -115,7 +122,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /**
- * Maps a connection-level failure (undici or socket error) to a WharfError naming the host and what
+ * Maps a connection-level failure (a socket error or one of http.ts's timeouts) to a WharfError naming the host and what
  * was awaited. `phase` says whether the headers had arrived (errors while reading a body).
  */
 export function networkError(
@@ -130,21 +137,21 @@ export function networkError(
   const detail = { host, url: url.href, method, cause: e?.code };
   const opts = { cause: err };
   switch (e?.code) {
-    case "UND_ERR_HEADERS_TIMEOUT":
+    case HEADERS_TIMEOUT:
       return new WharfError(
         "REGISTRY_TIMEOUT",
         `timeout awaiting response headers from ${host} after ${seconds(timeouts.headersMs)}`,
         detail,
         opts,
       );
-    case "UND_ERR_BODY_TIMEOUT":
+    case BODY_TIMEOUT:
       return new WharfError(
         "REGISTRY_TIMEOUT",
         `timeout reading the response body from ${host}: no data for ${seconds(timeouts.bodyMs)}`,
         detail,
         opts,
       );
-    case "UND_ERR_CONNECT_TIMEOUT":
+    case CONNECT_TIMEOUT:
       return new WharfError(
         "REGISTRY_TIMEOUT",
         `timeout connecting to ${host} after ${seconds(timeouts.connectMs)}`,
@@ -158,13 +165,15 @@ export function networkError(
   if (/^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_SSL_)/.test(code) || code === "EPROTO") {
     return new WharfError("REGISTRY_TLS", `${prefix}: tls: ${e.message.split("\n")[0]}`, detail, opts);
   }
+  // node:http says ECONNRESET both for a TCP reset ("read ECONNRESET") and for a connection the
+  // server closed before the response ended ("socket hang up", "aborted").
+  const closedEarly = code === "ECONNRESET" && (e.message === "aborted" || e.message === "socket hang up");
   const reason =
+    (closedEarly ? "connection closed by the server" : undefined) ??
     {
       ECONNREFUSED: "connect: connection refused",
       ECONNRESET: "connection reset by peer",
       EPIPE: "broken pipe",
-      UND_ERR_SOCKET: "connection closed by the server",
-      UND_ERR_CLOSED: "connection closed",
       ENOTFOUND: `lookup ${url.hostname}: no such host`,
       EAI_AGAIN: `lookup ${url.hostname}: temporary failure in name resolution`,
       EHOSTUNREACH: "connect: no route to host",
@@ -176,7 +185,7 @@ export function networkError(
 
 function isAbort(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return name === "AbortError" || (err as NodeJS.ErrnoException)?.code === "UND_ERR_ABORTED";
+  return name === "AbortError" || (err as NodeJS.ErrnoException)?.code === "ABORT_ERR";
 }
 
 /** A connection failure at one hop of a redirect chain: the error names the URL that failed. */
@@ -201,10 +210,10 @@ export class Transport {
   readonly #maxDelay: number;
   readonly #maxRetryAfter: number;
   readonly #maxRedirects: number;
-  /** Verifying agent: every origin but an insecure registry's own. */
-  readonly #secure: Agent;
-  /** Non-verifying agent for this registry's origin when it is insecure (created lazily). */
-  #unverified: Agent | undefined;
+  /** Verifying pool: every origin but an insecure registry's own. */
+  readonly #secure: Pool;
+  /** Non-verifying pool for this registry's origin when it is insecure (created lazily). */
+  #unverified: Pool | undefined;
   #scheme: Promise<"https:" | "http:"> | undefined;
 
   constructor(host: string, options: TransportOptions = {}) {
@@ -226,15 +235,7 @@ export class Transport {
       extra.length === 0
         ? undefined
         : [...rootCertificates, ...extra.map((c) => (typeof c === "string" ? c : Buffer.from(c).toString()))];
-    this.#secure = this.#agent(ca === undefined ? {} : { ca });
-  }
-
-  #agent(tls: { ca?: string[]; rejectUnauthorized?: boolean }): Agent {
-    return new Agent({
-      connect: { timeout: this.timeouts.connectMs, ...tls },
-      headersTimeout: this.timeouts.headersMs,
-      bodyTimeout: this.timeouts.bodyMs,
-    });
+    this.#secure = new Pool(ca === undefined ? {} : { ca });
   }
 
   /** True for loopback hosts and hosts the user marked insecure. */
@@ -288,9 +289,9 @@ export class Transport {
     return new URL(`${await this.scheme(signal)}//${this.host}${path}`);
   }
 
-  #dispatcherFor(url: URL): Agent {
+  #poolFor(url: URL): Pool {
     if (url.host === this.host && url.protocol === "https:" && this.allowsPlainHttp()) {
-      this.#unverified ??= this.#agent({ rejectUnauthorized: false });
+      this.#unverified ??= new Pool({ rejectUnauthorized: false });
       return this.#unverified;
     }
     return this.#secure;
@@ -302,14 +303,8 @@ export class Transport {
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<Dispatcher.ResponseData> {
-    return request(url, {
-      method,
-      headers,
-      body,
-      signal,
-      dispatcher: this.#dispatcherFor(url),
-    });
+  ): Promise<RawResponse> {
+    return exchange(this.#poolFor(url), { method, url, headers, body, signal }, this.timeouts);
   }
 
   /**
@@ -370,7 +365,7 @@ export class Transport {
     const headers: Record<string, string> = { "user-agent": this.userAgent };
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
     for (let hops = 0; ; hops += 1) {
-      let res: Dispatcher.ResponseData;
+      let res: RawResponse;
       try {
         res = await this.#dispatch(method, url, headers, body, req.signal);
       } catch (err) {
@@ -431,6 +426,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#secure.close(), this.#unverified?.close()]);
+    this.#secure.close();
+    this.#unverified?.close();
   }
 }
