@@ -219,7 +219,7 @@ export class Ingester {
 const FLUSH_BYTES = 64 * 1024 * 1024;
 
 /**
- * Hashes each chunk while the previous one is being written (one write in flight), so that hashing
+ * Hashes each batch while the previous one is being written (one write in flight), so that hashing
  * on this thread and writing on the I/O pool overlap. Unlike a stream pipeline, a failing source
  * does not discard writes already issued: everything received reaches the file and can be resumed.
  * Every FLUSH_BYTES a flush starts (one at a time, not waited for, its error still thrown); on
@@ -240,13 +240,17 @@ async function writeVerified(
   let flushedTo = offset;
   let position = offset;
   try {
-    for await (const chunk of coalesce(stream, COALESCE_BYTES)) {
-      verifier.update(chunk);
-      const observed = observer?.update(chunk);
-      if (observed) await observed;
+    for await (const batch of batches(stream, BATCH_BYTES)) {
+      let length = 0;
+      for (const chunk of batch) {
+        verifier.update(chunk);
+        const observed = observer?.update(chunk);
+        if (observed) await observed;
+        length += chunk.byteLength;
+      }
       await pending;
-      pending = handle.write(chunk, 0, chunk.byteLength, position);
-      position += chunk.byteLength;
+      pending = handle.writev(batch, position);
+      position += length;
       if (flushDone && position - flushedTo >= FLUSH_BYTES) {
         await flush; // settled already: only rethrows its error
         flushDone = false;
@@ -272,29 +276,26 @@ async function writeVerified(
 }
 
 /**
- * Network streams arrive in chunks of 16-64 KiB; hashing, writing and observing each one separately
- * costs more per byte than the work itself. Chunks are gathered up to this size first.
+ * Network streams arrive in chunks of 16-64 KiB; one write per chunk costs more than the write
+ * itself. Chunks are gathered into batches of about this size and written with one writev, without
+ * copying them into one buffer (a copy of every byte, and as much garbage).
  */
-const COALESCE_BYTES = 1 << 20;
+const BATCH_BYTES = 1 << 20;
 
-async function* coalesce(
+async function* batches(
   stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   size: number,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Uint8Array[]> {
   let parts: Uint8Array[] = [];
   let length = 0;
   const gathered = () => {
-    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    const out = parts;
     parts = [];
     length = 0;
     return out;
   };
   try {
     for await (const chunk of stream) {
-      if (length === 0 && chunk.byteLength >= size) {
-        yield chunk;
-        continue;
-      }
       parts.push(chunk);
       length += chunk.byteLength;
       if (length >= size) yield gathered();
