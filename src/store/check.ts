@@ -25,12 +25,12 @@ export async function checkStore(store: Store): Promise<CheckReport> {
   const repairedIndex = await store.recover();
   checkLayoutFiles(store, problems);
   const blobsChecked = await checkBlobs(store, problems);
-  const images = store.read((r) => r.list());
+  const [images, entries] = store.read((r) => [r.list(), r.indexEntries()] as const);
   for (const image of images) await checkImage(store, image, problems);
   const indexJson = readFileSync(store.paths.indexJson, "utf8");
-  if (indexJson !== renderIndexJson(images)) {
+  if (indexJson !== renderIndexJson(entries)) {
     // Another process may have written in between; only a second look that still differs is a problem.
-    const again = store.read((r) => renderIndexJson(r.list()));
+    const again = store.read((r) => renderIndexJson(r.indexEntries()));
     if (readFileSync(store.paths.indexJson, "utf8") !== again)
       problems.push("index.json does not match the image records");
   }

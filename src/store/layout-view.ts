@@ -7,20 +7,20 @@
 import { readFileSync } from "node:fs";
 import { OciMediaType } from "../oci/mediatype.ts";
 import { writeFileAtomicSync } from "../util/fs-atomic.ts";
-import type { ImageRecord } from "./records.ts";
+import type { IndexEntry } from "./records.ts";
 
 export const OCI_LAYOUT_CONTENT = `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`;
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 /** containerd writes the full name here too; tools that know it read it. */
 const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
 
-export function renderIndexJson(images: ImageRecord[]): string {
+export function renderIndexJson(images: IndexEntry[]): string {
   const manifests: object[] = [];
   for (const image of images) {
     const base = {
-      mediaType: image.manifest.mediaType,
-      digest: image.manifest.digest,
-      size: image.manifest.size,
+      mediaType: image.mediaType,
+      digest: image.digest,
+      size: image.size,
       platform: image.platform,
     };
     if (image.tags.length === 0) {
@@ -28,10 +28,10 @@ export function renderIndexJson(images: ImageRecord[]): string {
       manifests.push(base);
       continue;
     }
-    for (const tag of image.tags) {
+    for (const name of image.tags) {
       manifests.push({
         ...base,
-        annotations: { [CONTAINERD_NAME_ANNOTATION]: tag.name, [REF_NAME_ANNOTATION]: tag.name },
+        annotations: { [CONTAINERD_NAME_ANNOTATION]: name, [REF_NAME_ANNOTATION]: name },
       });
     }
   }
@@ -48,7 +48,7 @@ function readOrEmpty(path: string): string {
 }
 
 /** Rewrites index.json when it differs from the records; returns whether it did. */
-export function syncIndexJson(path: string, images: ImageRecord[]): boolean {
+export function syncIndexJson(path: string, images: IndexEntry[]): boolean {
   const wanted = renderIndexJson(images);
   if (readOrEmpty(path) === wanted) return false;
   writeFileAtomicSync(path, wanted);

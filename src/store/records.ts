@@ -10,6 +10,15 @@ import type { Digest } from "../oci/digest.ts";
 import { isNonDistributableLayer } from "../oci/mediatype.ts";
 import type { StorePaths } from "./paths.ts";
 
+/** One image as index.json lists it: its platform manifest, and the full names it is tagged with. */
+export interface IndexEntry {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  platform: RecordPlatform;
+  tags: string[];
+}
+
 export interface RecordPlatform {
   os: string;
   architecture: string;
@@ -220,6 +229,29 @@ export class RecordReader {
       digest,
       digest,
     );
+  }
+
+  /**
+   * What index.json lists, in list()'s order (tags by name), read with one query: it is rendered on
+   * every store update, so it must not cost a full record per image.
+   */
+  indexEntries(): IndexEntry[] {
+    const rows = this.sqlite.prepare(
+      `SELECT i.manifest_digest, i.manifest_media_type, i.manifest_size, i.platform, t.name
+         FROM images i LEFT JOIN tags t ON t.manifest_digest = i.manifest_digest
+         ORDER BY i.added_at, i.manifest_digest, t.name`,
+    );
+    rows.setReturnArrays(true);
+    const entries: IndexEntry[] = [];
+    let last: IndexEntry | undefined;
+    for (const r of rows.all() as unknown as [Digest, string, number, string, string | null][]) {
+      if (last?.digest !== r[0]) {
+        last = { digest: r[0], mediaType: r[1], size: r[2], platform: JSON.parse(r[3]), tags: [] };
+        entries.push(last);
+      }
+      if (r[4] !== null) last.tags.push(r[4]);
+    }
+    return entries;
   }
 
   /** What is known of a layer blob from any image that has it: its diff ID and uncompressed size. */

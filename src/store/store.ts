@@ -62,14 +62,16 @@ export class Store {
     return this.db.write(() => {
       const writer = new RecordWriter(this.db.sqlite, this.paths);
       const result = fn(writer);
-      syncIndexJson(this.paths.indexJson, writer.list());
+      syncIndexJson(this.paths.indexJson, writer.indexEntries());
       return result;
     });
   }
 
   /** Re-renders index.json from the records if a crash left it out of step; returns whether it did. */
   recover(): Promise<boolean> {
-    return this.db.write(() => syncIndexJson(this.paths.indexJson, new RecordReader(this.db.sqlite).list()));
+    return this.db.write(() =>
+      syncIndexJson(this.paths.indexJson, new RecordReader(this.db.sqlite).indexEntries()),
+    );
   }
 
   /** A lease keeps the blobs it names from garbage collection until released. */
