@@ -220,6 +220,14 @@ function distIsFresh(): boolean {
   return true;
 }
 
+/**
+ * The built CLI runs as an installed `wharf` does, through its shebang (which carries V8 flags), with
+ * this Node first on PATH; the TypeScript source runs under this Node.
+ */
+function wharfCommand(script: string, args: string[]): [string, string[]] {
+  return script.endsWith(".js") ? [script, args] : [process.execPath, [script, ...args]];
+}
+
 async function chooseCli(mode: string): Promise<{ script: string; label: string }> {
   const dist = join(REPO, "dist", "cli", "main.js");
   const src = { script: join(REPO, "src", "cli", "main.ts"), label: "src/cli/main.ts (type stripping)" };
@@ -377,9 +385,7 @@ async function main(): Promise<void> {
 
     // 2. The peers.
     const cli = await chooseCli(values.cli);
-    console.log(
-      `wharf: ${process.execPath} ${relative(REPO, cli.script)} [${cli.label}], node ${process.version}`,
-    );
+    console.log(`wharf: ${relative(REPO, cli.script)} [${cli.label}], node ${process.version}`);
     const peers: Peer[] = [];
 
     // (a) wharf
@@ -389,7 +395,10 @@ async function main(): Promise<void> {
       times: [],
       rss: [],
       pull: (run) =>
-        exec(process.execPath, [cli.script, "--root", wharfRoot(run), "pull", image], { measureRss: true }),
+        exec(...wharfCommand(cli.script, ["--root", wharfRoot(run), "pull", image]), {
+          measureRss: true,
+          env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` },
+        }),
       reset: async (run) => removeTree(wharfRoot(run)),
     });
 

@@ -1,9 +1,10 @@
 /** The wharf binary as a person meets it: help, version, one-line errors and Docker's exit codes. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Store } from "../../src/store/index.ts";
 import { FIXTURES_DIR } from "../corpus.ts";
 import { importLayoutImage } from "../helpers/import-layout.ts";
@@ -27,6 +28,22 @@ test("version and --version print the package version", async () => {
   assert.match(r.stdout, new RegExp(`^wharf version ${pkg.version.replaceAll(".", "\\.")}\\n`));
   assert.match(r.stdout, /OS\/Arch: linux\/(amd64|arm64)/);
   assert.equal((await wharf(["--version"])).stdout.trim(), pkg.version);
+});
+
+test("the built bin runs through its shebang, with its V8 flags, as an installed wharf does", (t) => {
+  const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+  if (!existsSync(bin)) {
+    t.skip("dist/ not built (npm ci builds it through prepare)");
+    return;
+  }
+  assert.match(
+    readFileSync(bin, "utf8").split("\n")[0]!,
+    /^#!\/usr\/bin\/env -S node --max-semi-space-size=1$/,
+  );
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` };
+  const r = spawnSync(bin, ["version"], { encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^wharf version ${pkg.version.replaceAll(".", "\\.")}\\n`));
 });
 
 test("an unknown flag or command is one line, a hint, and exit 125", async () => {
