@@ -101,7 +101,7 @@ async function downloadLayer(
     store.ingest({
       digest,
       size: layer.size,
-      source: source.blob(digest),
+      source: source.blob(digest, layer.urls),
       lease,
       observer: calculator,
       onProgress: (bytes) => {

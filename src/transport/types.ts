@@ -17,8 +17,11 @@ export interface ImageSource {
   topManifest(): Promise<ManifestBytes>;
   /** A manifest by digest (a platform manifest of an index). */
   manifest(digest: Digest): Promise<ManifestBytes>;
-  /** A blob as a resumable ingest source. */
-  blob(digest: Digest): IngestSource;
+  /**
+   * A blob as a resumable ingest source. `urls` (a non-distributable layer's descriptor) are where
+   * to fetch it when the source itself does not have it.
+   */
+  blob(digest: Digest, urls?: readonly string[]): IngestSource;
   close(): Promise<void>;
 }
 

@@ -104,6 +104,8 @@ export async function startDistribution(
       "log:\n  level: error\n  accesslog:\n    disabled: true\n" +
       `storage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\n` +
       `http:\n  addr: ${host}\n` +
+      // Manifests may name non-distributable layers with URLs on the test machine (pull.test.ts).
+      "validation:\n  manifests:\n    urls:\n      allow:\n        - '^http://127\\.0\\.0\\.1:'\n" +
       (options.schema1 ? "compatibility:\n  schema1:\n    enabled: true\n" : "") +
       authYaml,
   );

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import type { Digest } from "../../src/oci/digest.ts";
 import { Store } from "../../src/store/index.ts";
 import { pushFixtures, startDistribution, startTokenIssuer } from "../helpers/distribution.ts";
 import { dockerReference } from "../helpers/docker-reference.ts";
@@ -235,5 +236,78 @@ describe("wharf pull with credentials", () => {
     });
     assert.equal(ok.code, 0, ok.output);
     assert.ok(issuer.requests.some((r) => r.authorized));
+  });
+});
+
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+const NONDISTRIBUTABLE = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+
+/**
+ * Puts busybox:latest into `repository` with its last layer made non-distributable and pointed at
+ * `url(digest)`: the config and the other layers are mounted from busybox, the last one is not (so
+ * the registry answers 404 for it in `repository`). Returns the layer's digest.
+ */
+async function pushWithForeignLayer(repository: string, url: (digest: string) => string): Promise<string> {
+  const res = await fetch(`http://${host}/v2/busybox/manifests/latest`, {
+    headers: { accept: OCI_MANIFEST },
+  });
+  assert.equal(res.status, 200);
+  const manifest = (await res.json()) as {
+    config: { digest: string };
+    layers: { digest: string; mediaType: string; urls?: string[] }[];
+  };
+  const foreign = manifest.layers.at(-1)!;
+  foreign.mediaType = NONDISTRIBUTABLE;
+  foreign.urls = [url(foreign.digest)];
+  for (const digest of [manifest.config.digest, ...manifest.layers.slice(0, -1).map((l) => l.digest)]) {
+    const mount = await fetch(`http://${host}/v2/${repository}/blobs/uploads/?mount=${digest}&from=busybox`, {
+      method: "POST",
+    });
+    assert.equal(mount.status, 201, `mount ${digest}`);
+  }
+  const put = await fetch(`http://${host}/v2/${repository}/manifests/latest`, {
+    method: "PUT",
+    headers: { "content-type": OCI_MANIFEST },
+    body: JSON.stringify(manifest),
+  });
+  assert.equal(put.status, 201, await put.text());
+  const direct = await fetch(`http://${host}/v2/${repository}/blobs/${foreign.digest}`);
+  await direct.body?.cancel();
+  assert.equal(direct.status, 404, "the registry must not serve the foreign layer itself");
+  return foreign.digest;
+}
+
+describe("non-distributable layers", () => {
+  test("a layer the registry does not serve comes from its descriptor's urls, verified", async () => {
+    const digest = await pushWithForeignLayer("foreign", (d) => `http://${host}/v2/busybox/blobs/${d}`);
+    const root = tempDir("wharf-pull-foreign-");
+    const r = await pull(root, [`${host}/foreign:latest`]);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, new RegExp(`${digest.slice(7, 19)}: Pull complete`));
+    const store = await Store.open({ root });
+    try {
+      const image = store.read((rec) => rec.byTag(`${host}/foreign:latest`));
+      const layer = image?.layers.find((l) => l.digest === digest);
+      assert.equal(layer?.mediaType, NONDISTRIBUTABLE);
+      assert.ok(await store.blobs.has(digest as Digest), "the layer's blob is in the store");
+    } finally {
+      store.close();
+    }
+    assert.equal((await wharf(["--root", root, "system", "check"])).code, 0);
+  });
+
+  test("neither the registry nor any URL has it: one line naming the layer, nothing stored", async () => {
+    const digest = await pushWithForeignLayer("foreign-gone", (d) => `http://${host}/v2/nowhere/blobs/${d}`);
+    const root = tempDir("wharf-pull-foreign-gone-");
+    const r = await pull(root, [`${host}/foreign-gone:latest`]);
+    assert.equal(r.code, 1, r.output);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0]!,
+      new RegExp(`non-distributable layer ${digest}: not on the registry .* nor at its URLs`),
+    );
+    const listed = await wharf(["--root", root, "images", "-q"]);
+    assert.equal(listed.stdout, "");
   });
 });

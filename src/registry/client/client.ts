@@ -424,6 +424,48 @@ export class RegistryClient {
       headers,
       opts.signal,
     );
+    return this.#blobResult(res, digest, offset);
+  }
+
+  /**
+   * GET a non-distributable ("foreign") layer from one of its descriptor's `urls`, as Docker does when
+   * the registry does not serve it. No credentials go with it; plain HTTP only for hosts allowed it.
+   */
+  async getForeignBlob(
+    url: string,
+    digest: Digest,
+    opts: RequestOptions & { offset?: number } = {},
+  ): Promise<BlobResult> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw new WharfError("REGISTRY_PROTOCOL", `invalid layer URL: ${JSON.stringify(url)}`, { url });
+    }
+    if (target.protocol !== "https:" && target.protocol !== "http:") {
+      throw new WharfError("REGISTRY_PROTOCOL", `unsupported layer URL scheme: ${target.href}`, { url });
+    }
+    if (target.protocol === "http:" && !this.transport.allowsPlainHttp(target.host)) {
+      throw new WharfError(
+        "REGISTRY_INSECURE_REFUSED",
+        `refusing plain HTTP for layer URL ${target.href} (${target.host} is not an insecure registry)`,
+        { url },
+      );
+    }
+    const offset = opts.offset ?? 0;
+    const headers: Record<string, string> = {};
+    if (offset > 0) headers.range = `bytes=${offset}-`;
+    const res = await this.transport.request({
+      method: "GET",
+      url: target,
+      headers,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    });
+    return this.#blobResult(res, digest, offset);
+  }
+
+  /** A blob response: the whole blob (200), or the rest of it from `offset` (206). */
+  async #blobResult(res: HttpResponse, digest: Digest, offset: number): Promise<BlobResult> {
     if (res.status === 200) {
       const size = contentLength(res);
       return { stream: this.#wrapBody(res), offset: 0, ...(size === undefined ? {} : { size }) };
