@@ -25,9 +25,14 @@ export async function fetchLayers(
   source: ImageSource,
   lease: Lease,
   layers: readonly Descriptor[],
-  diffIds: readonly string[],
+  /** The config's rootfs.diff_ids; may still be on its way (layers download meanwhile, as moby's do). */
+  diffIds: readonly string[] | Promise<readonly string[]>,
   options: LayerFetchOptions,
 ): Promise<LayerRecord[]> {
+  const ids = Promise.resolve(diffIds);
+  ids.catch(() => undefined); // a failed config is reported by whoever awaits it
+  // Asked for only once a layer is in: no promise is left rejected and unawaited meanwhile.
+  const expected = (i: number) => () => ids.then((all) => all[i]);
   const emit = (index: number, status: LayerStatus, current?: number, total?: number) => {
     if (options.quietLayers) return;
     const id = shortDigest(layers[index]!.digest as Digest);
@@ -42,13 +47,13 @@ export async function fetchLayers(
   const limit = pLimit(options.concurrency);
   const fetched = layers.map((layer, i) =>
     present[i]
-      ? existingLayer(store, layer, diffIds[i])
+      ? existingLayer(store, layer, expected(i))
       : queued(
           limit,
           options.concurrency,
           () => emit(i, "Waiting"),
           () =>
-            downloadLayer(store, source, lease, layer, diffIds[i], (status, current, total) =>
+            downloadLayer(store, source, lease, layer, expected(i), (status, current, total) =>
               emit(i, status, current, total),
             ),
         ),
@@ -77,12 +82,12 @@ function queued<T>(
 async function existingLayer(
   store: Store,
   layer: Descriptor,
-  expectedDiffId: string | undefined,
+  expectedDiffId: () => Promise<string | undefined>,
 ): Promise<LayerRecord> {
   const digest = layer.digest as Digest;
   const known =
     store.read((r) => r.layerInfo(digest)) ?? (await diffIdOfFile(store.blobs.path(digest), layer.mediaType));
-  checkDiffId(digest, known.diffId, expectedDiffId);
+  checkDiffId(digest, known.diffId, await expectedDiffId());
   return { digest, mediaType: layer.mediaType, size: layer.size, ...known };
 }
 
@@ -91,7 +96,7 @@ async function downloadLayer(
   source: ImageSource,
   lease: Lease,
   layer: Descriptor,
-  expectedDiffId: string | undefined,
+  expectedDiffId: () => Promise<string | undefined>,
   emit: (status: LayerStatus, current?: number, total?: number) => void,
 ): Promise<LayerRecord> {
   const digest = layer.digest as Digest;
@@ -120,7 +125,7 @@ async function downloadLayer(
     ? (store.read((r) => r.layerInfo(digest)) ??
       (await diffIdOfFile(store.blobs.path(digest), layer.mediaType)))
     : await calculator.finish();
-  checkDiffId(digest, computed.diffId, expectedDiffId);
+  checkDiffId(digest, computed.diffId, await expectedDiffId());
   return { digest, mediaType: layer.mediaType, size: layer.size, ...computed };
 }
 

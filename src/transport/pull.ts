@@ -8,6 +8,7 @@ import type { Digest } from "../oci/digest.ts";
 import { type ParsedManifest, parseDocument, parseImageConfig } from "../oci/document.ts";
 import { defaultPlatform, type Platform } from "../oci/platform.ts";
 import { type Reference, referenceName, referenceString } from "../oci/reference.ts";
+import type { Lease } from "../store/lease.ts";
 import type { ImageRecord } from "../store/records.ts";
 import { bytesSource } from "../store/sources.ts";
 import type { Store } from "../store/store.ts";
@@ -69,21 +70,12 @@ export async function pullImage(
   const lease = store.lease();
   try {
     await lease.addAll([configDigest, manifest.digest, top.digest]);
-    await store.ingest({
-      digest: configDigest,
-      size: configDesc.size,
-      source: source.blob(configDigest),
-      lease,
-    });
-    const config = parseImageConfig(await store.blobs.readBytes(configDigest));
+    // The config comes in while the layers download (as moby does): its diff IDs are needed only
+    // to check each layer once it is in.
+    const configReady = fetchConfig(store, source, lease, configDesc, manifest);
+    configReady.catch(() => undefined); // awaited below; layers waiting on it fail with it
     const layers = manifest.value.layers;
-    const diffIds = config.value.rootfs.diff_ids;
-    if (diffIds.length !== layers.length) {
-      throw new WharfError(
-        "MANIFEST_INVALID",
-        `image config lists ${diffIds.length} diff IDs for ${layers.length} layers in manifest ${manifest.digest}`,
-      );
-    }
+    const diffIds = configReady.then((c) => c.value.rootfs.diff_ids);
     const layerRecords = await fetchLayers(store, source, lease, layers, diffIds, {
       concurrency: options.concurrency ?? 3,
       quietLayers:
@@ -94,6 +86,7 @@ export async function pullImage(
         )),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
+    const config = await configReady;
     for (const m of top === manifestBytes ? [top] : [manifestBytes, top]) {
       await store.ingest({ digest: m.digest, size: m.bytes.byteLength, source: bytesSource(m.bytes), lease });
     }
@@ -138,6 +131,27 @@ export async function pullImage(
   } finally {
     await lease.release();
   }
+}
+
+async function fetchConfig(
+  store: Store,
+  source: ImageSource,
+  lease: Lease,
+  desc: { digest: string; size: number },
+  manifest: ParsedManifest,
+) {
+  const digest = desc.digest as Digest;
+  await store.ingest({ digest, size: desc.size, source: source.blob(digest), lease });
+  const config = parseImageConfig(await store.blobs.readBytes(digest));
+  const diffIds = config.value.rootfs.diff_ids;
+  const layers = manifest.value.layers;
+  if (diffIds.length !== layers.length) {
+    throw new WharfError(
+      "MANIFEST_INVALID",
+      `image config lists ${diffIds.length} diff IDs for ${layers.length} layers in manifest ${manifest.digest}`,
+    );
+  }
+  return config;
 }
 
 async function allPresent(store: Store, digests: Digest[]): Promise<boolean> {
