@@ -24,8 +24,8 @@ const count = Number(values.images);
 const runs = Number(values.runs);
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const fixture = join(repo, "../shared/fixtures/oci/busybox");
-const cli = existsSync(join(repo, "dist/cli/main.js"))
-  ? join(repo, "dist/cli/main.js")
+const cli = existsSync(join(repo, "dist/bin/wharf.js"))
+  ? join(repo, "dist/bin/wharf.js")
   : join(repo, "src/cli/main.ts");
 
 function blob(digest: string): string {

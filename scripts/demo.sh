@@ -22,7 +22,7 @@ trap 'kill $registry 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 skopeo copy -q --dest-tls-verify=false "oci:$fixtures/busybox-multi:latest" "docker://127.0.0.1:$port/busybox:latest" --all
 # As installed: the bin through its shebang, with the project's Node 24 first on PATH.
-wharf() { PATH="$PWD/node_modules/.bin:$PATH" dist/cli/main.js --root "$work/store" "$@"; }
-[ -f dist/cli/main.js ] || npm run build
+wharf() { PATH="$PWD/node_modules/.bin:$PATH" dist/bin/wharf.js --root "$work/store" "$@"; }
+[ -f dist/bin/wharf.js ] || npm run build
 wharf pull "127.0.0.1:$port/busybox:${1:-latest}"
 wharf system check

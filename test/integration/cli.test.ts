@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Store } from "../../src/store/index.ts";
 import { FIXTURES_DIR } from "../corpus.ts";
@@ -30,20 +30,50 @@ test("version and --version print the package version", async () => {
   assert.equal((await wharf(["--version"])).stdout.trim(), pkg.version);
 });
 
-test("the built bin runs through its shebang, with its V8 flags, as an installed wharf does", (t) => {
-  const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-  if (!existsSync(bin)) {
-    t.skip("dist/ not built (npm ci builds it through prepare)");
-    return;
-  }
-  assert.match(
-    readFileSync(bin, "utf8").split("\n")[0]!,
-    /^#!\/usr\/bin\/env -S node --max-semi-space-size=1$/,
-  );
+describe("the built bundle (dist/bin/wharf.js), run as an installed wharf is", () => {
+  const bin = fileURLToPath(new URL("../../dist/bin/wharf.js", import.meta.url));
   const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` };
-  const r = spawnSync(bin, ["version"], { encoding: "utf8", env });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^wharf version ${pkg.version.replaceAll(".", "\\.")}\\n`));
+  const root = tempDir("wharf-bundle-");
+  const run = (args: string[]) => spawnSync(bin, ["--root", root, ...args], { encoding: "utf8", env });
+
+  test("its shebang carries the V8 flags and `version` answers", (t) => {
+    if (!existsSync(bin)) {
+      t.skip("dist/ not built (npm ci builds it through prepare)");
+      return;
+    }
+    assert.match(
+      readFileSync(bin, "utf8").split("\n")[0]!,
+      /^#!\/usr\/bin\/env -S node --max-semi-space-size=1$/,
+    );
+    const r = run(["version"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^wharf version ${pkg.version.replaceAll(".", "\\.")}\\n`));
+  });
+
+  // Each command's work is a lazily loaded chunk of the bundle: every one must load and answer.
+  const cases: [string[], number, RegExp][] = [
+    [["images"], 0, /^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\n$/],
+    [["image", "ls", "-q"], 0, /^$/],
+    [["inspect", "nothere"], 1, /No such object: nothere/],
+    [["history", "nothere"], 1, /No such image: nothere/],
+    [["tag", "nothere", "other"], 1, /No such image: nothere/],
+    [["rmi", "nothere"], 1, /No such image: nothere/],
+    [["image", "prune", "-f"], 0, /Total reclaimed space: 0B/],
+    [["system", "df"], 0, /^TYPE +TOTAL/],
+    [["system", "check"], 0, /no problems/],
+    [["pull", "127.0.0.1:1/nothere:latest"], 1, /connection refused/],
+  ];
+  for (const [args, code, output] of cases) {
+    test(`wharf ${args.join(" ")}`, (t) => {
+      if (!existsSync(bin)) {
+        t.skip("dist/ not built");
+        return;
+      }
+      const r = run(args);
+      assert.equal(r.status, code, r.stderr);
+      assert.match(r.stdout + r.stderr, output);
+    });
+  }
 });
 
 test("an unknown flag or command is one line, a hint, and exit 125", async () => {
