@@ -16,13 +16,17 @@ const KILLS = 50;
 
 test(`store survives ${KILLS} SIGKILLs at random moments`, { timeout: 600_000 }, async () => {
   const root = tempDir();
-  // Calibrate: how long the work of one uninterrupted run takes here, from the store being open.
-  const calibration = start(STORE_WORKER, ["crash", root, "0"]);
-  await waitForLine(calibration.child, "opened");
-  const t0 = performance.now();
-  const first = await calibration.done;
-  assert.equal(first.code, 0, first.stderr);
-  const workMs = performance.now() - t0;
+  // Calibrate: how long the work of one uninterrupted run takes here, from the store being open. The
+  // shortest of three: one slow run (a busy machine) would put most kills after the work is done.
+  let workMs = Number.POSITIVE_INFINITY;
+  for (const seed of [-2, -1, 0]) {
+    const calibration = start(STORE_WORKER, ["crash", root, String(seed)]);
+    await waitForLine(calibration.child, "opened");
+    const t0 = performance.now();
+    const first = await calibration.done;
+    assert.equal(first.code, 0, first.stderr);
+    workMs = Math.min(workMs, performance.now() - t0);
+  }
 
   let killedMidway = 0;
   let partials = 0;
