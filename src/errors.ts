@@ -63,6 +63,9 @@ export type ErrorCode =
   | "IMAGE_CONFLICT"
   | "IMAGE_TAG_REFUSED"
   | "FILTER_INVALID"
+  // registry server (wharf serve)
+  | "STORAGE_PATH_NOT_FOUND"
+  | "SERVER_CONFIG_INVALID"
   // cli
   | "USAGE";
 

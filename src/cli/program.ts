@@ -7,6 +7,7 @@ import { registerImages } from "./commands/images.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerPull } from "./commands/pull.ts";
 import { registerRmi } from "./commands/rmi.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerSystem } from "./commands/system.ts";
 import { registerTag } from "./commands/tag.ts";
 import { registerVersion } from "./commands/version.ts";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerTag(program);
   registerRmi(program);
   registerSystem(program);
+  registerServe(program);
   for (const command of program.commands) configure(command);
   return program;
 }

@@ -50,6 +50,8 @@ const name = optional(domainAndPort, "/") + remoteName;
 export const REFERENCE_REGEXPS = Object.freeze({
   domain: new RegExp(domainAndPort),
   name: new RegExp(name),
+  /** A repository path without a domain: what the distribution API's `<name>` is. */
+  remoteName: new RegExp(remoteName),
   tag: new RegExp(tag),
   digest: new RegExp(digest),
   identifier: new RegExp(identifier),

@@ -1,0 +1,373 @@
+/**
+ * The distribution API over HTTP (fastify): routing of /v2/ paths whose repository names contain
+ * slashes, the spec's headers and status codes, Range on blobs, and errors as the spec's JSON.
+ * The work is done by BlobStore and ManifestStore over a StorageDriver.
+ */
+
+import { Readable } from "node:stream";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
+import { OciMediaType } from "../../oci/mediatype.ts";
+import { REFERENCE_REGEXPS } from "../../oci/reference-grammar.ts";
+import { BlobStore, isUuid, requestDigest } from "./blobs.ts";
+import { listRepositories, paginate } from "./catalog.ts";
+import { DistributionError } from "./errors.ts";
+import { isDigestReference, ManifestStore } from "./manifests.ts";
+import type { StorageDriver } from "./storage/driver.ts";
+
+export interface RegistryAppOptions {
+  driver: StorageDriver;
+  /** DELETE of manifests and blobs (default true; distribution's storage.delete.enabled). */
+  deleteEnabled?: boolean;
+  /** pino logger options, or false for none. */
+  logger?: false | { level: string };
+  /** One log line per request (default true). */
+  accessLog?: boolean;
+}
+
+/** A manifest larger than this is refused (as distribution and containerd do). */
+export const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+const NAME = REFERENCE_REGEXPS.remoteName.source;
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** Names longer than this are refused (distribution's limit for the whole repository name). */
+const NAME_MAX = 255;
+
+type Route =
+  | { kind: "manifest"; name: string; reference: string }
+  | { kind: "blob"; name: string; digest: string }
+  | { kind: "uploads"; name: string }
+  | { kind: "upload"; name: string; uuid: string }
+  | { kind: "tags"; name: string }
+  | { kind: "referrers"; name: string; digest: string }
+  | { kind: "catalog" }
+  | { kind: "base" };
+
+// Loose shapes first, then the name is checked strictly: a bad name is NAME_INVALID, not a 404.
+const SHAPES: [RegExp, (m: RegExpMatchArray) => Route][] = [
+  [/^\/v2\/?$/, () => ({ kind: "base" })],
+  [/^\/v2\/_catalog$/, () => ({ kind: "catalog" })],
+  [/^\/v2\/(.+)\/manifests\/([^/]+)$/, (m) => ({ kind: "manifest", name: m[1]!, reference: m[2]! })],
+  [/^\/v2\/(.+)\/blobs\/uploads\/?$/, (m) => ({ kind: "uploads", name: m[1]! })],
+  [/^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, (m) => ({ kind: "upload", name: m[1]!, uuid: m[2]! })],
+  [/^\/v2\/(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: "blob", name: m[1]!, digest: m[2]! })],
+  [/^\/v2\/(.+)\/tags\/list$/, (m) => ({ kind: "tags", name: m[1]! })],
+  [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: "referrers", name: m[1]!, digest: m[2]! })],
+];
+const NAME_EXACT = new RegExp(`^${NAME}$`);
+
+function route(path: string): Route | undefined {
+  for (const [shape, make] of SHAPES) {
+    const m = path.match(shape);
+    if (!m) continue;
+    const r = make(m);
+    if ("name" in r && (r.name.length > NAME_MAX || !NAME_EXACT.test(r.name))) {
+      throw new DistributionError("NAME_INVALID", `invalid repository name: ${r.name}`);
+    }
+    return r;
+  }
+  return undefined;
+}
+
+function query(url: string): URLSearchParams {
+  const q = url.indexOf("?");
+  return new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+}
+
+/** `n` of a paginated list: a non-negative integer, or absent. */
+function pageSize(value: string | null): number | undefined {
+  if (value === null || value === "") return undefined;
+  if (!/^\d+$/.test(value))
+    throw new DistributionError("BLOB_UPLOAD_INVALID", `invalid n: ${value}`, undefined, 400);
+  return Number(value);
+}
+
+async function readCapped(request: FastifyRequest, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers["content-length"] ?? Number.NaN);
+  const tooLarge = () =>
+    new DistributionError("MANIFEST_INVALID", `manifest too large: more than ${limit} bytes`, undefined, 413);
+  if (declared > limit) throw tooLarge();
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge();
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts, size);
+}
+
+/** Content-Range of a chunk (`start-end`, inclusive), as docker and the spec send it. */
+function chunkStart(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const m = /^(?:bytes )?(\d+)-(\d+)(?:\/\d+|\/\*)?$/.exec(header.trim());
+  if (!m)
+    throw new DistributionError("BLOB_UPLOAD_INVALID", `invalid Content-Range: ${header}`, undefined, 416);
+  return Number(m[1]);
+}
+
+/** A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range of a blob, or "invalid" (416). */
+function byteRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "invalid" | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === "" && m[2] === "")) return "invalid";
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return "invalid";
+  return { start, end };
+}
+
+export async function createRegistryApp(options: RegistryAppOptions): Promise<FastifyInstance> {
+  const driver = options.driver;
+  const blobs = new BlobStore(driver);
+  const manifests = new ManifestStore(driver, blobs);
+  const deleteEnabled = options.deleteEnabled ?? true;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: options.accessLog === false }),
+    // Bodies are streams the handlers read themselves (blobs of any size, manifests capped).
+    bodyLimit: MANIFEST_LIMIT,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_request, _payload, done) => done(null));
+
+  const uploadLocation = (name: string, uuid: string) => `/v2/${name}/blobs/uploads/${uuid}`;
+  const uploadHeaders = (reply: FastifyReply, name: string, uuid: string, size: number) =>
+    reply
+      .header("location", uploadLocation(name, uuid))
+      .header("range", `0-${Math.max(0, size - 1)}`)
+      .header("docker-upload-uuid", uuid);
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header("docker-distribution-api-version", "registry/2.0");
+    const url = request.url;
+    const path = url.split("?", 1)[0]!;
+    const r = route(path);
+    if (!r) throw new DistributionError("NAME_UNKNOWN", `not found: ${path}`);
+    const method = request.method;
+    const q = query(url);
+    switch (r.kind) {
+      case "base":
+        return reply.type("application/json").send("{}");
+
+      case "catalog": {
+        const { page, more } = paginate(
+          await listRepositories(driver),
+          pageSize(q.get("n")),
+          q.get("last") ?? undefined,
+        );
+        if (more) reply.header("link", `</v2/_catalog?n=${q.get("n")}&last=${page.at(-1)}>; rel="next"`);
+        return reply.type("application/json").send(JSON.stringify({ repositories: page }));
+      }
+
+      case "tags": {
+        const { page, more } = paginate(
+          await manifests.tags(r.name),
+          pageSize(q.get("n")),
+          q.get("last") ?? undefined,
+        );
+        if (more)
+          reply.header("link", `</v2/${r.name}/tags/list?n=${q.get("n")}&last=${page.at(-1)}>; rel="next"`);
+        return reply.type("application/json").send(JSON.stringify({ name: r.name, tags: page }));
+      }
+
+      case "referrers": {
+        const subject = requestDigest(r.digest);
+        const artifactType = q.get("artifactType") ?? undefined;
+        const found = await manifests.referrers(r.name, subject, artifactType);
+        if (artifactType !== undefined) reply.header("oci-filters-applied", "artifactType");
+        return reply
+          .type(OciMediaType.ImageIndex)
+          .send(JSON.stringify({ schemaVersion: 2, mediaType: OciMediaType.ImageIndex, manifests: found }));
+      }
+
+      case "manifest": {
+        const { name, reference } = r;
+        if (!isDigestReference(reference) && !TAG.test(reference)) {
+          throw new DistributionError("MANIFEST_INVALID", `invalid tag: ${reference}`);
+        }
+        if (method === "GET" || method === "HEAD") {
+          const m = await manifests.get(name, reference);
+          reply
+            .type(m.mediaType)
+            .header("docker-content-digest", m.digest)
+            .header("etag", `"${m.digest}"`)
+            .header("content-length", m.bytes.byteLength);
+          return method === "HEAD" ? reply.send() : reply.send(m.bytes);
+        }
+        if (method === "PUT") {
+          const bytes = await readCapped(request, MANIFEST_LIMIT);
+          const contentType = (request.headers["content-type"] ?? "").split(";")[0]!.trim();
+          const result = await manifests.put(name, reference, bytes, contentType);
+          if (result.subject) reply.header("oci-subject", result.subject);
+          return reply
+            .code(201)
+            .header("location", `/v2/${name}/manifests/${result.digest}`)
+            .header("docker-content-digest", result.digest)
+            .send();
+        }
+        if (method === "DELETE") {
+          if (!deleteEnabled)
+            throw new DistributionError("UNSUPPORTED", "deletes are disabled on this registry");
+          await manifests.delete(name, reference);
+          return reply.code(202).send();
+        }
+        break;
+      }
+
+      case "blob": {
+        const digest = requestDigest(r.digest);
+        if (method === "GET" || method === "HEAD") {
+          const size = await blobs.stat(r.name, digest);
+          if (size === undefined) throw new DistributionError("BLOB_UNKNOWN", `blob unknown: ${digest}`);
+          reply
+            .header("docker-content-digest", digest)
+            .header("etag", `"${digest}"`)
+            .header("accept-ranges", "bytes")
+            .type("application/octet-stream");
+          const range = byteRange(request.headers.range, size);
+          if (range === "invalid") {
+            return reply.code(416).header("content-range", `bytes */${size}`).send();
+          }
+          if (range) {
+            reply
+              .code(206)
+              .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
+              .header("content-length", range.end - range.start + 1);
+            if (method === "HEAD") return reply.send();
+            const stream = await blobs.open(digest, range.start);
+            return reply.send(Readable.from(limitStream(stream, range.end - range.start + 1)));
+          }
+          reply.header("content-length", size);
+          return method === "HEAD" ? reply.send() : reply.send(await blobs.open(digest));
+        }
+        if (method === "DELETE") {
+          if (!deleteEnabled)
+            throw new DistributionError("UNSUPPORTED", "deletes are disabled on this registry");
+          await blobs.unlink(r.name, digest);
+          return reply.code(202).send();
+        }
+        break;
+      }
+
+      case "uploads": {
+        if (method !== "POST") break;
+        const mount = q.get("mount");
+        const from = q.get("from");
+        if (mount !== null && from !== null && NAME_EXACT.test(from)) {
+          const digest = requestDigest(mount);
+          if ((await blobs.stat(from, digest)) !== undefined) {
+            await blobs.link(r.name, digest);
+            return reply
+              .code(201)
+              .header("location", `/v2/${r.name}/blobs/${digest}`)
+              .header("docker-content-digest", digest)
+              .send();
+          }
+          // Not mountable: an ordinary upload session, as the spec says.
+        }
+        const monolithic = q.get("digest");
+        const uuid = await blobs.startUpload(r.name);
+        if (monolithic !== null) {
+          const digest = requestDigest(monolithic);
+          try {
+            await blobs.append(r.name, uuid, request.raw);
+            await blobs.finish(r.name, uuid, digest);
+          } catch (err) {
+            await blobs.cancel(r.name, uuid).catch(() => undefined);
+            throw err;
+          }
+          return reply
+            .code(201)
+            .header("location", `/v2/${r.name}/blobs/${digest}`)
+            .header("docker-content-digest", digest)
+            .send();
+        }
+        return uploadHeaders(reply.code(202), r.name, uuid, 0).send();
+      }
+
+      case "upload": {
+        const { name, uuid } = r;
+        if (!isUuid(uuid)) throw new DistributionError("BLOB_UPLOAD_UNKNOWN");
+        if (method === "GET") {
+          const size = await blobs.uploadSize(name, uuid);
+          return uploadHeaders(reply.code(204), name, uuid, size).send();
+        }
+        if (method === "PATCH") {
+          const start = chunkStart(request.headers["content-range"]);
+          const size = await blobs.append(name, uuid, request.raw, start);
+          return uploadHeaders(reply.code(202), name, uuid, size).send();
+        }
+        if (method === "PUT") {
+          const digest = requestDigest(q.get("digest") ?? undefined);
+          await blobs.append(name, uuid, request.raw);
+          await blobs.finish(name, uuid, digest);
+          return reply
+            .code(201)
+            .header("location", `/v2/${name}/blobs/${digest}`)
+            .header("docker-content-digest", digest)
+            .send();
+        }
+        if (method === "DELETE") {
+          await blobs.cancel(name, uuid);
+          return reply.code(204).send();
+        }
+        break;
+      }
+    }
+    throw new DistributionError("UNSUPPORTED", `${method} is not supported here`);
+  };
+
+  app.setErrorHandler((err, request, reply) => {
+    reply.header("docker-distribution-api-version", "registry/2.0");
+    if (err instanceof DistributionError) {
+      // A refused upload body is not read: the connection cannot be reused for another request.
+      if (!request.raw.complete) reply.header("connection", "close");
+      return reply.code(err.status).type("application/json").send(err.body());
+    }
+    request.log.error({ err }, "request failed");
+    return reply.code(500).type("application/json").send(new DistributionError("UNKNOWN").body());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type("application/json")
+      .send(new DistributionError("NAME_UNKNOWN", `not found: ${request.url}`).body());
+  });
+  app.route({ method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"], url: "/v2", handler: handle });
+  app.route({ method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"], url: "/v2/*", handler: handle });
+  return app;
+}
+
+/** The first `length` bytes of a stream (a Range's end). */
+async function* limitStream(stream: AsyncIterable<Uint8Array> & { destroy(): void }, length: number) {
+  let left = length;
+  try {
+    for await (const chunk of stream) {
+      if (chunk.byteLength >= left) {
+        yield chunk.subarray(0, left);
+        return;
+      }
+      left -= chunk.byteLength;
+      yield chunk;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
