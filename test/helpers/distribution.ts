@@ -53,10 +53,10 @@ export interface Distribution {
   stop(): Promise<void>;
 }
 
-async function waitForRegistry(host: string, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitForRegistry(host: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log()}`);
+    if (child.exitCode !== null) throw new Error(`the registry exited: ${log()}`);
     try {
       const res = await fetch(`http://${host}/v2/`);
       await res.body?.cancel();
@@ -66,7 +66,7 @@ async function waitForRegistry(host: string, child: ChildProcess, log: () => str
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`docker-registry did not answer on ${host}: ${log()}`);
+  throw new Error(`the registry did not answer on ${host}: ${log()}`);
 }
 
 /**

@@ -29,6 +29,9 @@ export interface RegistryAppOptions {
   accessLog?: boolean;
 }
 
+/** An unread request body up to this size is drained after an error answer rather than cut off. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 /** A manifest larger than this is refused (as distribution and containerd do). */
 export const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
@@ -192,15 +195,22 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
         const artifactType = q.get("artifactType") ?? undefined;
         const found = await manifests.referrers(r.name, subject, artifactType);
         if (artifactType !== undefined) reply.header("oci-filters-applied", "artifactType");
+        // A Buffer: for a string fastify would add "; charset=utf-8" to the media type.
         return reply
           .type(OciMediaType.ImageIndex)
-          .send(JSON.stringify({ schemaVersion: 2, mediaType: OciMediaType.ImageIndex, manifests: found }));
+          .send(
+            Buffer.from(
+              JSON.stringify({ schemaVersion: 2, mediaType: OciMediaType.ImageIndex, manifests: found }),
+            ),
+          );
       }
 
       case "manifest": {
         const { name, reference } = r;
         if (!isDigestReference(reference) && !TAG.test(reference)) {
-          throw new DistributionError("MANIFEST_INVALID", `invalid tag: ${reference}`);
+          // No such tag can exist: unknown to a reader, invalid to a writer.
+          if (method === "PUT") throw new DistributionError("MANIFEST_INVALID", `invalid tag: ${reference}`);
+          throw new DistributionError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`);
         }
         if (method === "GET" || method === "HEAD") {
           const m = await manifests.get(name, reference);
@@ -337,8 +347,10 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
   app.setErrorHandler((err, request, reply) => {
     reply.header("docker-distribution-api-version", "registry/2.0");
     if (err instanceof DistributionError) {
-      // A refused upload body is not read: the connection cannot be reused for another request.
-      if (!request.raw.complete) reply.header("connection", "close");
+      // Node reads and discards an unread body after the response, so that the client (still
+      // sending) gets its answer; past DRAIN_LIMIT the connection is closed instead.
+      const declared = Number(request.headers["content-length"] ?? 0);
+      if (!request.raw.complete && !(declared <= DRAIN_LIMIT)) reply.header("connection", "close");
       return reply.code(err.status).type("application/json").send(err.body());
     }
     request.log.error({ err }, "request failed");
