@@ -1,13 +1,14 @@
 /** `wharf serve`: the registry in the foreground until SIGINT/SIGTERM, then a graceful close. */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { WharfError } from "../../errors.ts";
 import { createRegistryApp } from "../../registry/server/app.ts";
+import { createAuthorizer } from "../../registry/server/auth.ts";
+import { loadServeConfig } from "../../registry/server/config.ts";
 import { FilesystemDriver } from "../../registry/server/storage/filesystem.ts";
 import { defaultStoreRoot } from "../../store/paths.ts";
 import type { GlobalOptions } from "../context.ts";
 import type { ServeOptions } from "./serve.ts";
-
-const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
@@ -18,19 +19,47 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }
 
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new WharfError(
+      "SERVER_CONFIG_INVALID",
+      `cannot read TLS ${what} ${path}: ${(err as Error).message}`,
+    );
+  }
+}
+
 export async function runServe(options: ServeOptions, global: GlobalOptions): Promise<void> {
-  const { host, port } = parseAddr(options.addr ?? "127.0.0.1:5000");
-  const level = options.logLevel ?? "info";
-  if (!LOG_LEVELS.has(level)) throw new WharfError("SERVER_CONFIG_INVALID", `invalid log level: ${level}`);
-  const storage = options.storage ?? join(global.root ?? defaultStoreRoot(), "registry");
+  const config = loadServeConfig(options.config, [
+    [["http", "addr"], options.addr],
+    [["storage", "filesystem", "rootdirectory"], options.storage],
+    [["log", "level"], options.logLevel],
+    [["log", "accesslog", "disabled"], options.accessLog === false ? true : undefined],
+    [["storage", "delete", "enabled"], options.delete === false ? false : undefined],
+  ]);
+  const { host, port } = parseAddr(config.http.addr);
+  const storage =
+    config.storage.filesystem.rootdirectory ?? join(global.root ?? defaultStoreRoot(), "registry");
+  const tls = config.http.tls;
   const app = await createRegistryApp({
     driver: new FilesystemDriver(storage),
-    deleteEnabled: options.delete !== false,
-    logger: { level },
-    accessLog: options.accessLog !== false,
+    deleteEnabled: config.storage.delete.enabled,
+    logger: { level: config.log.level },
+    accessLog: !config.log.accesslog.disabled,
+    authorizer: createAuthorizer(config),
+    ...(tls ? { tls: { cert: readPem(tls.certificate, "certificate"), key: readPem(tls.key, "key") } } : {}),
+    limits: {
+      requestTimeoutMs: config.http.requesttimeout * 1000,
+      keepAliveTimeoutMs: config.http.idletimeout * 1000,
+      maxConnections: config.http.maxconnections,
+    },
   });
   await app.listen({ host, port });
-  app.log.info({ storage, addr: `${host}:${port}` }, "wharf registry listening");
+  app.log.info(
+    { storage, addr: `${host}:${port}`, auth: config.auth ? Object.keys(config.auth) : [] },
+    "wharf registry listening",
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       // In-flight requests (uploads) finish; new connections are refused; idle ones are closed.

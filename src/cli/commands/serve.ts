@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { globalOptions } from "../context.ts";
 
 export interface ServeOptions {
+  config?: string;
   addr?: string;
   storage?: string;
   logLevel?: string;
@@ -15,6 +16,7 @@ export function registerServe(program: Command): void {
     .description(
       "Run an OCI distribution registry (default 127.0.0.1:5000, storage under the wharf data directory)",
     )
+    .option("--config <file>", "YAML configuration (docs/SERVE.md lists every key); flags override it")
     .option("--addr <host:port>", "Address to listen on (default 127.0.0.1:5000)")
     .option("--storage <dir>", "Filesystem storage root (default: <wharf root>/registry)")
     .option("--log-level <level>", "Log level: fatal, error, warn, info, debug, trace (default info)")

@@ -13,6 +13,7 @@ import Fastify, {
 } from "fastify";
 import { OciMediaType } from "../../oci/mediatype.ts";
 import { REFERENCE_REGEXPS } from "../../oci/reference-grammar.ts";
+import { type Action, AuthError, type Authorizer, type Need, openAccess, TokenAccess } from "./auth.ts";
 import { BlobStore, isUuid, requestDigest } from "./blobs.ts";
 import { listRepositories, paginate } from "./catalog.ts";
 import { DistributionError } from "./errors.ts";
@@ -27,6 +28,12 @@ export interface RegistryAppOptions {
   logger?: false | { level: string };
   /** One log line per request (default true). */
   accessLog?: boolean;
+  /** Who may do what (default: everyone everything). */
+  authorizer?: Authorizer;
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Limits against slow or greedy clients. */
+  limits?: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
 }
 
 /** An unread request body up to this size is drained after an error answer rather than cut off. */
@@ -74,6 +81,25 @@ function route(path: string): Route | undefined {
     return r;
   }
   return undefined;
+}
+
+/** The access a route needs for a method. */
+function needOf(r: Route, method: string): Need {
+  if (r.kind === "base") return { base: true };
+  if (r.kind === "catalog") return { catalog: true };
+  let action: Action = "pull";
+  if (method === "DELETE" && (r.kind === "manifest" || r.kind === "blob")) action = "delete";
+  else if (
+    r.kind === "uploads" ||
+    r.kind === "upload" ||
+    method === "PUT" ||
+    method === "POST" ||
+    method === "PATCH"
+  ) {
+    action = "push";
+  }
+  // A push needs pull too, as distribution's scopes ("pull,push") have it.
+  return { repository: r.name, actions: action === "push" ? ["pull", "push"] : [action] };
 }
 
 function query(url: string): URLSearchParams {
@@ -139,6 +165,7 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
   const blobs = new BlobStore(driver);
   const manifests = new ManifestStore(driver, blobs);
   const deleteEnabled = options.deleteEnabled ?? true;
+  const authorizer = options.authorizer ?? openAccess();
   const app = Fastify({
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: options.accessLog === false }),
@@ -146,7 +173,14 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
     bodyLimit: MANIFEST_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    ...(options.tls ? { https: options.tls } : {}),
+    // A client that sends headers slowly, or sits idle, gives its connection back.
+    connectionTimeout: 0,
+    requestTimeout: options.limits?.requestTimeoutMs ?? 0,
+    keepAliveTimeout: options.limits?.keepAliveTimeoutMs ?? 75_000,
   });
+  app.server.maxConnections = options.limits?.maxConnections ?? 1024;
+  app.server.headersTimeout = 30_000;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
@@ -165,6 +199,8 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
     if (!r) throw new DistributionError("NAME_UNKNOWN", `not found: ${path}`);
     const method = request.method;
     const q = query(url);
+    const authorization = request.headers.authorization;
+    await authorizer.authorize(authorization, needOf(r, method), request.headers.host ?? "");
     switch (r.kind) {
       case "base":
         return reply.type("application/json").send("{}");
@@ -280,9 +316,17 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
         if (method !== "POST") break;
         const mount = q.get("mount");
         const from = q.get("from");
+        const mayReadFrom = async (repository: string) =>
+          authorizer
+            .authorize(authorization, { repository, actions: ["pull"] }, request.headers.host ?? "")
+            .then(
+              () => true,
+              () => false,
+            );
         if (mount !== null && from !== null && NAME_EXACT.test(from)) {
           const digest = requestDigest(mount);
-          if ((await blobs.stat(from, digest)) !== undefined) {
+          // Not mountable (absent, or not readable by this client): an ordinary upload instead.
+          if ((await mayReadFrom(from)) && (await blobs.stat(from, digest)) !== undefined) {
             await blobs.link(r.name, digest);
             return reply
               .code(201)
@@ -290,7 +334,6 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
               .header("docker-content-digest", digest)
               .send();
           }
-          // Not mountable: an ordinary upload session, as the spec says.
         }
         const monolithic = q.get("digest");
         const uuid = await blobs.startUpload(r.name);
@@ -346,6 +389,7 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
 
   app.setErrorHandler((err, request, reply) => {
     reply.header("docker-distribution-api-version", "registry/2.0");
+    if (err instanceof AuthError && err.challenge) reply.header("www-authenticate", err.challenge);
     if (err instanceof DistributionError) {
       // Node reads and discards an unread body after the response, so that the client (still
       // sending) gets its answer; past DRAIN_LIMIT the connection is closed instead.
@@ -362,6 +406,22 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
       .type("application/json")
       .send(new DistributionError("NAME_UNKNOWN", `not found: ${request.url}`).body());
   });
+  if (authorizer instanceof TokenAccess) {
+    const issuer = authorizer;
+    app.route({
+      method: ["GET", "POST"],
+      url: "/token",
+      handler: async (request, reply) => {
+        const form = query(request.url);
+        if (request.method === "POST") {
+          const body = await readCapped(request, 64 * 1024);
+          for (const [k, v] of new URLSearchParams(body.toString())) form.append(k, v);
+        }
+        const json = await issuer.issue(request.headers.authorization, form);
+        return reply.header("cache-control", "no-store").type("application/json").send(json);
+      },
+    });
+  }
   app.route({ method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"], url: "/v2", handler: handle });
   app.route({ method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"], url: "/v2/*", handler: handle });
   return app;
