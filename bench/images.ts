@@ -90,7 +90,7 @@ function time(args: string[]): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const root = process.env.BENCH_KEEP_ROOT ?? mkdtempSync(join(tmpdir(), "wharf-bench-images-"));
+const root = process.env.BENCH_KEEP_ROOT || mkdtempSync(join(tmpdir(), "wharf-bench-images-"));
 try {
   const t0 = performance.now();
   await fill(root);

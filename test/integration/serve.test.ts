@@ -403,3 +403,22 @@ for (const target of targets) {
     });
   });
 }
+
+describe("wharf serve operation", () => {
+  test("/health answers; /metrics counts requests by route and status, and bytes", async () => {
+    const health = await fetch(`http://${served.host}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok" });
+    const m = await fetch(`http://${served.host}/v2/busybox/manifests/latest`, {
+      headers: { accept: OCI_MANIFEST },
+    });
+    await m.body?.cancel();
+    const text = await (await fetch(`http://${served.host}/metrics`)).text();
+    assert.match(
+      text,
+      /wharf_registry_http_requests_total\{method="GET",route="manifest",status="200"\} [1-9]/,
+    );
+    assert.match(text, /wharf_registry_http_request_duration_seconds_bucket\{/);
+    assert.match(text, /wharf_registry_http_bytes_total\{direction="out"\} [1-9]/);
+  });
+});

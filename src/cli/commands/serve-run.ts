@@ -48,6 +48,7 @@ export async function runServe(options: ServeOptions, global: GlobalOptions): Pr
     logger: { level: config.log.level },
     accessLog: !config.log.accesslog.disabled,
     authorizer: createAuthorizer(config),
+    metrics: config.metrics.enabled,
     ...(tls ? { tls: { cert: readPem(tls.certificate, "certificate"), key: readPem(tls.key, "key") } } : {}),
     limits: {
       requestTimeoutMs: config.http.requesttimeout * 1000,

@@ -18,6 +18,7 @@ import { BlobStore, isUuid, requestDigest } from "./blobs.ts";
 import { listRepositories, paginate } from "./catalog.ts";
 import { DistributionError } from "./errors.ts";
 import { isDigestReference, ManifestStore } from "./manifests.ts";
+import { RegistryMetrics } from "./metrics.ts";
 import type { StorageDriver } from "./storage/driver.ts";
 
 export interface RegistryAppOptions {
@@ -32,6 +33,8 @@ export interface RegistryAppOptions {
   authorizer?: Authorizer;
   /** Serve HTTPS with this PEM certificate and key. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Serve /metrics (Prometheus text) and count requests (default true). */
+  metrics?: boolean;
   /** Limits against slow or greedy clients. */
   limits?: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
 }
@@ -405,6 +408,35 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
       .code(404)
       .type("application/json")
       .send(new DistributionError("NAME_UNKNOWN", `not found: ${request.url}`).body());
+  });
+  if (options.metrics !== false) {
+    const metrics = new RegistryMetrics();
+    app.addHook("onResponse", async (request, reply) => {
+      let kind = "other";
+      try {
+        kind = route(request.url.split("?", 1)[0]!)?.kind ?? "other";
+      } catch {
+        kind = "invalid";
+      }
+      const bytesIn = Number(request.headers["content-length"] ?? 0) || 0;
+      const bytesOut = Number(reply.getHeader("content-length") ?? 0) || 0;
+      metrics.observe(
+        request.method,
+        kind,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+        bytesIn,
+        request.method === "HEAD" ? 0 : bytesOut,
+      );
+    });
+    app.get("/metrics", async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.text()),
+    );
+  }
+  // Liveness and readiness: the storage answers. (While closing, fastify answers 503 by itself.)
+  app.get("/health", async (_request, reply) => {
+    await driver.list("/");
+    return reply.type("application/json").send('{"status":"ok"}');
   });
   if (authorizer instanceof TokenAccess) {
     const issuer = authorizer;
