@@ -5,10 +5,11 @@ import { WharfError } from "../../errors.ts";
 import { createRegistryApp } from "../../registry/server/app.ts";
 import { createAuthorizer } from "../../registry/server/auth.ts";
 import { loadServeConfig } from "../../registry/server/config.ts";
+import { collectRegistryGarbage } from "../../registry/server/gc.ts";
 import { FilesystemDriver } from "../../registry/server/storage/filesystem.ts";
 import { defaultStoreRoot } from "../../store/paths.ts";
 import type { GlobalOptions } from "../context.ts";
-import type { ServeOptions } from "./serve.ts";
+import type { ServeGcOptions, ServeOptions } from "./serve.ts";
 
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
@@ -69,4 +70,32 @@ export async function runServe(options: ServeOptions, global: GlobalOptions): Pr
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/** "90s", "30m", "1h", "2d" -> milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) throw new WharfError("USAGE", `invalid duration ${JSON.stringify(text)}: want e.g. 90s, 30m, 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms"];
+  return Number(m[1]) * unit;
+}
+
+export async function runServeGc(options: ServeGcOptions, global: GlobalOptions): Promise<void> {
+  const config = loadServeConfig(options.config, [
+    [["storage", "filesystem", "rootdirectory"], options.storage],
+  ]);
+  const storage =
+    config.storage.filesystem.rootdirectory ?? join(global.root ?? defaultStoreRoot(), "registry");
+  const report = await collectRegistryGarbage(new FilesystemDriver(storage), {
+    dryRun: options.dryRun === true,
+    deleteUntagged: options.deleteUntagged === true,
+    graceMs: parseDuration(options.grace ?? "1h"),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  const verb = options.dryRun ? "would delete" : "deleted";
+  process.stdout.write(
+    `${report.repositories} repositories, ${report.manifestsKept} manifests kept, ${report.blobsMarked} blobs marked; ` +
+      `${verb} ${report.manifestsDeleted} manifests, ${report.blobsDeleted} blobs (${report.bytesDeleted} bytes), ` +
+      `${report.uploadsDeleted} abandoned uploads; ${report.blobsTooYoung} unreferenced blobs kept for the grace period\n`,
+  );
 }

@@ -10,8 +10,16 @@ export interface ServeOptions {
   delete?: boolean;
 }
 
+export interface ServeGcOptions {
+  config?: string;
+  storage?: string;
+  dryRun?: boolean;
+  deleteUntagged?: boolean;
+  grace?: string;
+}
+
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command("serve")
     .description(
       "Run an OCI distribution registry (default 127.0.0.1:5000, storage under the wharf data directory)",
@@ -25,5 +33,22 @@ export function registerServe(program: Command): void {
     .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import("./serve-run.ts");
       await runServe(options, globalOptions(command));
+    });
+  serve
+    .command("gc")
+    .description("Delete blobs no manifest needs (safe while the server runs: see --grace)")
+    .option("--config <file>", "The server's YAML configuration (for its storage)")
+    .option("--storage <dir>", "Filesystem storage root (default: <wharf root>/registry)")
+    .option("--dry-run", "Only print what would be deleted")
+    .option("--delete-untagged", "Also delete manifests that no tag reaches")
+    .option(
+      "--grace <duration>",
+      "Keep unreferenced blobs younger than this (default 1h): pushes in progress",
+      "1h",
+    )
+    .action(async (_options: ServeGcOptions, command: Command) => {
+      const { runServeGc } = await import("./serve-run.ts");
+      // With the parent's: `serve`'s own --config/--storage may be parsed on either side of "gc".
+      await runServeGc(command.optsWithGlobals<ServeGcOptions>(), globalOptions(command));
     });
 }
