@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createPrivateKey, createSign, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { Server as HttpsServer } from "node:https";
+import { type Server as HttpsServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after } from "node:test";
@@ -53,20 +53,45 @@ export interface Distribution {
   stop(): Promise<void>;
 }
 
-export async function waitForRegistry(host: string, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitForRegistry(
+  host: string,
+  child: ChildProcess,
+  log: () => string,
+  scheme: "http" | "https" = "http",
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the registry exited: ${log()}`);
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      await res.body?.cancel();
-      if (res.status === 200 || res.status === 401) return;
-    } catch {
-      // not listening yet
+    if (scheme === "https") {
+      if (await tlsAnswers(host)) return;
+    } else {
+      try {
+        const res = await fetch(`http://${host}/v2/`);
+        await res.body?.cancel();
+        if (res.status === 200 || res.status === 401) return;
+      } catch {
+        // not listening yet
+      }
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the registry did not answer on ${host}: ${log()}`);
+}
+
+/** An HTTPS GET /v2/ without certificate verification answers (the test's self-signed certificate). */
+function tlsAnswers(host: string): Promise<boolean> {
+  const [hostname, port] = host.split(":");
+  return new Promise((resolve) => {
+    const req = httpsRequest(
+      { hostname, port: Number(port), path: "/v2/", rejectUnauthorized: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200 || res.statusCode === 401);
+      },
+    );
+    req.on("error", () => resolve(false));
+    req.end();
+  });
 }
 
 /**

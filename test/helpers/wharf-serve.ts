@@ -17,6 +17,7 @@ export interface WharfServe {
 export async function startWharfServe(
   args: string[] = [],
   options: { storage?: string; env?: NodeJS.ProcessEnv } = {},
+  scheme: "http" | "https" = "http",
 ): Promise<WharfServe> {
   const storage = options.storage ?? tempDir("wharf-serve-");
   const host = `127.0.0.1:${await freePort()}`;
@@ -40,6 +41,6 @@ export async function startWharfServe(
     return exited;
   };
   after(() => stop());
-  await waitForRegistry(host, child, () => output);
+  await waitForRegistry(host, child, () => output, scheme);
   return { host, storage, log: () => output, stop };
 }
