@@ -25,6 +25,10 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // version.ts reads package.json relative to its own file, which a chunk is not beside.
   define: { __WHARF_VERSION__: JSON.stringify(version) },
+  // CommonJS dependencies (fastify, pino, ...) call require(): an ES module has none of its own.
+  banner: {
+    js: 'import { createRequire as __wharfCreateRequire } from "node:module"; const require = __wharfCreateRequire(import.meta.url);',
+  },
   sourcemap: "linked",
   logLevel: "warning",
 });

@@ -1,12 +1,13 @@
 /** The wharf binary as a person meets it: help, version, one-line errors and Docker's exit codes. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Store } from "../../src/store/index.ts";
 import { FIXTURES_DIR } from "../corpus.ts";
+import { freePort, waitForRegistry } from "../helpers/distribution.ts";
 import { importLayoutImage } from "../helpers/import-layout.ts";
 import { WHARF_MAIN, wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -48,6 +49,33 @@ describe("the built bundle (dist/bin/wharf.js), run as an installed wharf is", (
     const r = run(["version"]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^wharf version ${pkg.version.replaceAll(".", "\\.")}\\n`));
+  });
+
+  test("wharf serve (fastify, pino and the other CommonJS dependencies inside the bundle)", async (t) => {
+    if (!existsSync(bin)) {
+      t.skip("dist/ not built");
+      return;
+    }
+    const host = `127.0.0.1:${await freePort()}`;
+    const child = spawn(bin, ["serve", "--addr", host, "--storage", tempDir("wharf-bundle-serve-")], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (d) => {
+      output += d;
+    });
+    child.stderr?.on("data", (d) => {
+      output += d;
+    });
+    try {
+      await waitForRegistry(host, child, () => output);
+      const metrics = await fetch(`http://${host}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /wharf_registry_http_requests_total/);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 
   // Each command's work is a lazily loaded chunk of the bundle: every one must load and answer.
