@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { BUSYBOX_LAYOUT, BUSYBOX_MULTI_LAYOUT } from "../helpers/distribution.ts";
 import { wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -16,6 +17,8 @@ const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const served = await startWharfServe();
 const base = `http://${served.host}/v2`;
 const gc = (...args: string[]) => wharf(["serve", "gc", "--storage", served.storage, ...args]);
+/** The running server trusts its lookups for 2 s (docs/SERVE.md): then what gc deleted shows. */
+const afterCaches = () => sleep(2100);
 const status = async (url: string, init: RequestInit = {}) => {
   const res = await fetch(url, init);
   await res.body?.cancel();
@@ -62,6 +65,7 @@ test("gc: dry run, grace period, sweep, and --delete-untagged", async () => {
 
   const swept = await gc("--grace", "0s");
   assert.match(swept.stdout, /deleted 0 manifests, 1 blobs/);
+  await afterCaches();
   assert.equal(await status(`${base}/solo/blobs/${strayDigest}`, { method: "HEAD" }), 404);
   const root = tempDir("wharf-gc-pull-");
   for (const ref of ["solo:latest", "multi:latest"]) {
@@ -77,6 +81,7 @@ test("gc: dry run, grace period, sweep, and --delete-untagged", async () => {
   const untagged = await gc("--delete-untagged", "--grace", "0s");
   assert.equal(untagged.code, 0, untagged.stderr);
   assert.match(untagged.stdout, new RegExp(`manifest eligible for deletion: solo@${soloDigest}`));
+  await afterCaches();
   assert.equal(await status(`${base}/solo/manifests/${soloDigest}`), 404);
   assert.equal(
     await status(`${base}/multi/blobs/${config}`, { method: "HEAD" }),

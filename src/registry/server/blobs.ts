@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import { isWharfError } from "../../errors.ts";
 import { type Algorithm, type Digest, Digester, digestAlgorithm, parseDigest } from "../../oci/digest.ts";
+import { TtlCache } from "./cache.ts";
 import { DistributionError } from "./errors.ts";
 import { blobPath, layerLinkPath, uploadPath } from "./layout.ts";
 import type { StorageDriver } from "./storage/driver.ts";
@@ -22,6 +23,8 @@ interface UploadState {
 export class BlobStore {
   readonly #driver: StorageDriver;
   readonly #uploads = new Map<string, UploadState>();
+  /** Sizes of blobs known to be in a repository (a HEAD or GET costs two stats otherwise). */
+  readonly #present = new TtlCache<number>(2000);
 
   constructor(driver: StorageDriver) {
     this.#driver = driver;
@@ -29,11 +32,16 @@ export class BlobStore {
 
   /** The blob's size when `name` has it, else undefined. */
   async stat(name: string, digest: Digest): Promise<number | undefined> {
+    const key = `${name}\0${digest}`;
+    const known = this.#present.get(key);
+    if (known !== undefined) return known;
     const [link, blob] = await Promise.all([
       this.#driver.stat(layerLinkPath(name, digest)),
       this.#driver.stat(blobPath(digest)),
     ]);
-    return link && blob && !blob.isDir ? blob.size : undefined;
+    if (!link || !blob || blob.isDir) return undefined;
+    this.#present.set(key, blob.size);
+    return blob.size;
   }
 
   /** The blob's size anywhere in the registry (a cross-repository mount needs it in `from`). */
@@ -56,6 +64,7 @@ export class BlobStore {
 
   /** Removes the blob from the repository (the content goes at the next garbage collection). */
   async unlink(name: string, digest: Digest): Promise<void> {
+    this.#present.delete(`${name}\0${digest}`);
     try {
       await this.#driver.delete(layerLinkPath(name, digest));
     } catch (err) {

@@ -8,6 +8,7 @@ import type { Digest } from "../../oci/digest.ts";
 import { type ParsedDocument, parseDocument } from "../../oci/document.ts";
 import { isNonDistributableLayer } from "../../oci/mediatype.ts";
 import type { BlobStore } from "./blobs.ts";
+import { ContentCache, TtlCache } from "./cache.ts";
 import { DistributionError } from "./errors.ts";
 import {
   referrerPath,
@@ -41,9 +42,15 @@ function missing(err: unknown): boolean {
   return isWharfError(err, "STORAGE_PATH_NOT_FOUND");
 }
 
+/** How long a tag or revision lookup is trusted without reading the storage again. */
+const LOOKUP_TTL_MS = 2000;
+
 export class ManifestStore {
   readonly #driver: StorageDriver;
   readonly #blobs: BlobStore;
+  readonly #tags = new TtlCache<Digest>(LOOKUP_TTL_MS);
+  readonly #revisions = new TtlCache<string>(LOOKUP_TTL_MS);
+  readonly #content = new ContentCache(32 * 1024 * 1024);
 
   constructor(driver: StorageDriver, blobs: BlobStore) {
     this.#driver = driver;
@@ -55,16 +62,27 @@ export class ManifestStore {
     let digest: Digest;
     if (isDigestReference(reference)) digest = reference as Digest;
     else {
-      try {
-        digest = (await this.#driver.getContent(tagPath(name, reference))).toString() as Digest;
-      } catch (err) {
-        if (missing(err)) throw new DistributionError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`);
-        throw err;
+      const tagKey = `${name}\0${reference}`;
+      const cached = this.#tags.get(tagKey);
+      if (cached !== undefined) digest = cached;
+      else {
+        try {
+          digest = (await this.#driver.getContent(tagPath(name, reference))).toString() as Digest;
+        } catch (err) {
+          if (missing(err)) throw new DistributionError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`);
+          throw err;
+        }
+        this.#tags.set(tagKey, digest);
       }
     }
+    const revisionKey = `${name}\0${digest}`;
+    const known = this.#revisions.get(revisionKey);
+    if (known !== undefined) return { digest, mediaType: known };
     try {
       const link = JSON.parse((await this.#driver.getContent(revisionLinkPath(name, digest))).toString());
-      return { digest, mediaType: String(link.mediaType) };
+      const mediaType = String(link.mediaType);
+      this.#revisions.set(revisionKey, mediaType);
+      return { digest, mediaType };
     } catch (err) {
       if (missing(err)) throw new DistributionError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`);
       throw err;
@@ -73,7 +91,12 @@ export class ManifestStore {
 
   async get(name: string, reference: string): Promise<StoredManifest> {
     const { digest, mediaType } = await this.resolve(name, reference);
-    return { bytes: await this.#blobs.readAll(digest), mediaType, digest };
+    let bytes = this.#content.get(digest);
+    if (bytes === undefined) {
+      bytes = await this.#blobs.readAll(digest);
+      this.#content.set(digest, bytes);
+    }
+    return { bytes, mediaType, digest };
   }
 
   /** Stores a pushed manifest under `reference` (a tag, or its own digest). */
@@ -96,13 +119,17 @@ export class ManifestStore {
         JSON.stringify(referrerDescriptor(document, bytes.byteLength)),
       );
     }
-    if (!isDigestReference(reference)) await this.#driver.putContent(tagPath(name, reference), digest);
+    if (!isDigestReference(reference)) {
+      await this.#driver.putContent(tagPath(name, reference), digest);
+      this.#tags.delete(`${name}\0${reference}`);
+    }
     return subject ? { digest, subject } : { digest };
   }
 
   /** By digest: the manifest and every tag on it; by tag: the tag only. */
   async delete(name: string, reference: string): Promise<void> {
     if (!isDigestReference(reference)) {
+      this.#tags.delete(`${name}\0${reference}`);
       try {
         await this.#driver.delete(tagPath(name, reference));
       } catch (err) {
@@ -120,6 +147,9 @@ export class ManifestStore {
       if (target?.toString() === digest) await this.#driver.delete(path).catch(() => undefined);
     }
     if (subject) await this.#driver.delete(referrerPath(name, subject, digest)).catch(() => undefined);
+    this.#revisions.delete(`${name}\0${digest}`);
+    // Tags pointing at it went above; others' cached lookups expire within LOOKUP_TTL_MS.
+    this.#tags.clear();
     await this.#driver.delete(revisionLinkPath(name, digest));
   }
 
