@@ -51,6 +51,23 @@ export function storageDriverSuite(name: string, makeDriver: () => Promise<Stora
       assert.equal((await readAll(await d.reader("/big", data.length))).length, 0);
     });
 
+    test("openFile (when the driver offers it): positioned reads into the caller's buffer", async (t) => {
+      const d = await makeDriver();
+      if (!d.openFile) {
+        t.skip(`${name} reads by stream only`);
+        return;
+      }
+      const data = Buffer.from("0123456789".repeat(100));
+      await d.putContent("/ra", data);
+      const file = await d.openFile("/ra");
+      const buffer = Buffer.alloc(16);
+      assert.equal(await file.read(buffer, 990), 10);
+      assert.equal(buffer.subarray(0, 10).toString(), "0123456789");
+      assert.equal(await file.read(buffer, 1000), 0);
+      await file.close();
+      await assert.rejects(d.openFile("/missing"), notFound);
+    });
+
     test("writer: write, close, append later, commit; cancel removes", async () => {
       const d = await makeDriver();
       const w = await d.writer("/up/data", false);

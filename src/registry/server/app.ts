@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import type { Digest } from "../../oci/digest.ts";
 import { OciMediaType } from "../../oci/mediatype.ts";
 import { REFERENCE_REGEXPS } from "../../oci/reference-grammar.ts";
 import { type Action, AuthError, type Authorizer, type Need, openAccess, TokenAccess } from "./auth.ts";
@@ -19,6 +20,7 @@ import { listRepositories, paginate } from "./catalog.ts";
 import { DistributionError } from "./errors.ts";
 import { isDigestReference, ManifestStore } from "./manifests.ts";
 import { RegistryMetrics } from "./metrics.ts";
+import { sendFileRange } from "./send-file.ts";
 import type { StorageDriver } from "./storage/driver.ts";
 
 export interface RegistryAppOptions {
@@ -187,6 +189,53 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
+  const metrics = options.metrics === false ? undefined : new RegistryMetrics();
+  /** One request into the metrics (from the onResponse hook, or by a hijacked blob GET). */
+  const record = (request: FastifyRequest, status: number, bytesOut: number, elapsedMs: number) => {
+    if (!metrics) return;
+    let kind = "other";
+    try {
+      kind = route(request.url.split("?", 1)[0]!)?.kind ?? "other";
+    } catch {
+      kind = "invalid";
+    }
+    const bytesIn = Number(request.headers["content-length"] ?? 0) || 0;
+    metrics.observe(
+      request.method,
+      kind,
+      status,
+      elapsedMs / 1000,
+      bytesIn,
+      request.method === "HEAD" ? 0 : bytesOut,
+    );
+  };
+
+  /**
+   * GET of a blob range through reused buffers (send-file.ts), when the driver can read at positions.
+   * Fastify's reply is hijacked: the headers set so far go out with writeHead.
+   */
+  const sendBlob = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    digest: Digest,
+    start: number,
+    length: number,
+  ) => {
+    const file = await blobs.openFile(digest);
+    if (!file) {
+      const stream = await blobs.open(digest, start);
+      return reply.send(start === 0 ? stream : Readable.from(limitStream(stream, length)));
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string>);
+    const sent = await sendFileRange(res, file, start, length).catch(() => -1);
+    // Short (a truncated blob, a client gone): the connection must not carry on as if complete.
+    if (sent === length) res.end();
+    else res.destroy();
+    record(request, reply.statusCode, Math.max(0, sent), reply.elapsedTime);
+  };
+
   const uploadLocation = (name: string, uuid: string) => `/v2/${name}/blobs/uploads/${uuid}`;
   const uploadHeaders = (reply: FastifyReply, name: string, uuid: string, size: number) =>
     reply
@@ -300,11 +349,10 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
               .header("content-range", `bytes ${range.start}-${range.end}/${size}`)
               .header("content-length", range.end - range.start + 1);
             if (method === "HEAD") return reply.send();
-            const stream = await blobs.open(digest, range.start);
-            return reply.send(Readable.from(limitStream(stream, range.end - range.start + 1)));
+            return sendBlob(request, reply, digest, range.start, range.end - range.start + 1);
           }
           reply.header("content-length", size);
-          return method === "HEAD" ? reply.send() : reply.send(await blobs.open(digest));
+          return method === "HEAD" ? reply.send() : sendBlob(request, reply, digest, 0, size);
         }
         if (method === "DELETE") {
           if (!deleteEnabled)
@@ -409,24 +457,13 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
       .type("application/json")
       .send(new DistributionError("NAME_UNKNOWN", `not found: ${request.url}`).body());
   });
-  if (options.metrics !== false) {
-    const metrics = new RegistryMetrics();
+  if (metrics) {
     app.addHook("onResponse", async (request, reply) => {
-      let kind = "other";
-      try {
-        kind = route(request.url.split("?", 1)[0]!)?.kind ?? "other";
-      } catch {
-        kind = "invalid";
-      }
-      const bytesIn = Number(request.headers["content-length"] ?? 0) || 0;
-      const bytesOut = Number(reply.getHeader("content-length") ?? 0) || 0;
-      metrics.observe(
-        request.method,
-        kind,
+      record(
+        request,
         reply.statusCode,
-        reply.elapsedTime / 1000,
-        bytesIn,
-        request.method === "HEAD" ? 0 : bytesOut,
+        Number(reply.getHeader("content-length") ?? 0) || 0,
+        reply.elapsedTime,
       );
     });
     app.get("/metrics", async (_request, reply) =>

@@ -9,7 +9,7 @@ import { type Algorithm, type Digest, Digester, digestAlgorithm, parseDigest } f
 import { TtlCache } from "./cache.ts";
 import { DistributionError } from "./errors.ts";
 import { blobPath, layerLinkPath, uploadPath } from "./layout.ts";
-import type { StorageDriver } from "./storage/driver.ts";
+import type { RandomAccessFile, StorageDriver } from "./storage/driver.ts";
 
 /**
  * The running digest of an upload this process has been writing, so that finishing it needs no
@@ -52,6 +52,11 @@ export class BlobStore {
 
   async open(digest: Digest, offset = 0): Promise<Readable> {
     return this.#driver.reader(blobPath(digest), offset);
+  }
+
+  /** Positioned reads of the blob, when the driver offers them. */
+  async openFile(digest: Digest): Promise<RandomAccessFile | undefined> {
+    return this.#driver.openFile?.(blobPath(digest));
   }
 
   async readAll(digest: Digest): Promise<Buffer> {

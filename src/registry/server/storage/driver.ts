@@ -28,6 +28,13 @@ export interface FileWriter {
   close(): Promise<void>;
 }
 
+/** A file read at positions into the caller's buffers. */
+export interface RandomAccessFile {
+  /** Reads up to `buffer.length` bytes at `position`; 0 at the end. */
+  read(buffer: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface StorageDriver {
   readonly name: string;
   /** undefined when nothing is at `path`. */
@@ -38,6 +45,11 @@ export interface StorageDriver {
   putContent(path: string, content: Uint8Array | string): Promise<void>;
   /** A stream of the object from `offset`. Throws STORAGE_PATH_NOT_FOUND. */
   reader(path: string, offset?: number): Promise<Readable>;
+  /**
+   * Optional: positioned reads into reused buffers, for serving large blobs without a new buffer per
+   * chunk (each one external memory that V8 collects with full GCs). Throws STORAGE_PATH_NOT_FOUND.
+   */
+  openFile?(path: string): Promise<RandomAccessFile>;
   /** A writer at `path`: a new object, or (append) the existing one continued. */
   writer(path: string, append: boolean): Promise<FileWriter>;
   /** Moves an object (replacing what is at `to`); the source must exist. */

@@ -9,7 +9,13 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unli
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../../../errors.ts";
-import { checkPath, type FileInfo, type FileWriter, type StorageDriver } from "./driver.ts";
+import {
+  checkPath,
+  type FileInfo,
+  type FileWriter,
+  type RandomAccessFile,
+  type StorageDriver,
+} from "./driver.ts";
 
 function notFound(path: string): WharfError {
   return new WharfError("STORAGE_PATH_NOT_FOUND", `storage path not found: ${path}`, { path });
@@ -125,6 +131,20 @@ export class FilesystemDriver implements StorageDriver {
       throw err;
     }
     return createReadStream("", { fd: handle, start: offset, highWaterMark: 1 << 20 });
+  }
+
+  async openFile(path: string): Promise<RandomAccessFile> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.#file(path), "r");
+    } catch (err) {
+      if (isMissing(err)) throw notFound(path);
+      throw err;
+    }
+    return {
+      read: async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   async writer(path: string, append: boolean): Promise<FileWriter> {
