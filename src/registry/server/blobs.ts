@@ -121,13 +121,18 @@ export class BlobStore {
       this.#uploads.delete(uuid);
       state = undefined;
     }
+    // One write in flight while the next chunk is read and hashed: the socket and the disk overlap.
+    let pending: Promise<void> = Promise.resolve();
     try {
       for await (const chunk of body) {
         state?.digester.update(chunk);
-        await writer.write(chunk);
+        await pending;
+        pending = writer.write(chunk);
       }
+      await pending;
     } catch (err) {
       // What arrived stays: the client may resume from the size GET .../uploads/<uuid> reports.
+      await pending.catch(() => undefined);
       this.#uploads.delete(uuid);
       await writer.close();
       throw err;
