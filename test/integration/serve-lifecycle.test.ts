@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -105,4 +106,54 @@ test("SIGTERM lets an upload in flight finish, then the server exits", async () 
   const check = await startWharfServe([], { storage: server.storage });
   const head = await fetch(`http://${check.host}/v2/graceful/blobs/${digest}`, { method: "HEAD" });
   assert.equal(head.status, 200);
+});
+
+test("limits: a client too slow with its headers loses the connection; connections beyond the cap are refused", async () => {
+  const dir = tempDir("wharf-serve-limits-");
+  const config = join(dir, "serve.yml");
+  writeFileSync(config, "http:\n  headertimeout: 1\n  maxconnections: 3\n");
+  const server = await startWharfServe(["--config", config]);
+  const [host, port] = server.host.split(":");
+  const connect = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = createConnection({ host: host!, port: Number(port) }, () => resolve(socket));
+      socket.on("error", reject);
+    });
+  // Flowing (resume), or a socket with unread data never sees its end and never closes.
+  const closed = (socket: Socket) =>
+    new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      socket.resume();
+    });
+
+  // Slowloris: half a request line, then nothing.
+  const slow = await connect();
+  const slowClosed = closed(slow);
+  slow.write("GET /v2/ HTTP/1.1\r\nHost: x\r\n");
+  const t0 = Date.now();
+  await slowClosed;
+  assert.ok(Date.now() - t0 < 5000, "closed within a few seconds of the 1 s header timeout");
+
+  // Three idle connections take every slot: the fourth is closed at once, unanswered.
+  const idle = await Promise.all([connect(), connect(), connect()]);
+  await sleep(100);
+  const extra = await connect().catch(() => undefined);
+  if (extra) {
+    const answer = await new Promise<string>((resolve) => {
+      let got = "";
+      extra.on("data", (d) => {
+        got += d;
+      });
+      extra.on("error", () => undefined);
+      extra.on("close", () => resolve(got));
+      if (extra.destroyed) resolve(got);
+      extra.write("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n", () => undefined);
+      setTimeout(() => resolve(`${got}(still open after 3 s)`), 3000);
+    });
+    assert.equal(answer, "", "a connection over the cap is closed unanswered");
+  }
+  for (const s of idle) s.destroy();
+  await sleep(200);
+  const res = await fetch(`http://${server.host}/v2/`);
+  assert.equal(res.status, 200, "slots free again once those connections go");
 });

@@ -53,6 +53,7 @@ export async function runServe(options: ServeOptions, global: GlobalOptions): Pr
     ...(tls ? { tls: { cert: readPem(tls.certificate, "certificate"), key: readPem(tls.key, "key") } } : {}),
     limits: {
       requestTimeoutMs: config.http.requesttimeout * 1000,
+      headersTimeoutMs: config.http.headertimeout * 1000,
       keepAliveTimeoutMs: config.http.idletimeout * 1000,
       maxConnections: config.http.maxconnections,
     },

@@ -18,6 +18,23 @@ export interface ServeGcOptions {
   grace?: string;
 }
 
+/** Every key of the YAML config, as `wharf serve --help` shows them (docs/SERVE.md explains each). */
+const CONFIG_KEYS_HELP = `
+Configuration keys (--config FILE, YAML; flags and WHARF_SERVE_* variables override them):
+  http.addr  http.tls.certificate  http.tls.key  http.requesttimeout  http.headertimeout
+  http.idletimeout  http.maxconnections
+  storage.filesystem.rootdirectory  storage.delete.enabled
+  log.level  log.accesslog.disabled
+  auth.htpasswd.path  auth.htpasswd.realm
+  auth.token.service  auth.token.issuer  auth.token.realm  auth.token.secret  auth.token.expiration
+  auth.anonymouspull
+  access[].account  access[].repository  access[].actions
+  metrics.enabled
+Environment: WHARF_SERVE_ADDR, WHARF_SERVE_STORAGE, WHARF_SERVE_LOG_LEVEL,
+  WHARF_SERVE_ACCESS_LOG_DISABLED, WHARF_SERVE_DELETE_ENABLED, WHARF_SERVE_TLS_CERTIFICATE,
+  WHARF_SERVE_TLS_KEY
+Subcommand: wharf serve gc [--dry-run] [--delete-untagged] [--grace 1h]`;
+
 export function registerServe(program: Command): void {
   const serve = program
     .command("serve")
@@ -30,6 +47,7 @@ export function registerServe(program: Command): void {
     .option("--log-level <level>", "Log level: fatal, error, warn, info, debug, trace (default info)")
     .option("--no-access-log", "Do not log one line per request")
     .option("--no-delete", "Refuse DELETE of manifests and blobs (405 UNSUPPORTED)")
+    .addHelpText("after", CONFIG_KEYS_HELP)
     .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import("./serve-run.ts");
       await runServe(options, globalOptions(command));

@@ -38,7 +38,12 @@ export interface RegistryAppOptions {
   /** Serve /metrics (Prometheus text) and count requests (default true). */
   metrics?: boolean;
   /** Limits against slow or greedy clients. */
-  limits?: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
+  limits?: {
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
 }
 
 /** An unread request body up to this size is drained after an error answer rather than cut off. */
@@ -178,14 +183,18 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
     bodyLimit: MANIFEST_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    ...(options.tls ? { https: options.tls } : {}),
+    // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default):
+    // once a second, so that a slow client is cut off close to its limit.
+    ...(options.tls
+      ? { https: { ...options.tls, connectionsCheckingInterval: 1000 } }
+      : { http: { connectionsCheckingInterval: 1000 } }),
     // A client that sends headers slowly, or sits idle, gives its connection back.
     connectionTimeout: 0,
     requestTimeout: options.limits?.requestTimeoutMs ?? 0,
     keepAliveTimeout: options.limits?.keepAliveTimeoutMs ?? 75_000,
   });
   app.server.maxConnections = options.limits?.maxConnections ?? 1024;
-  app.server.headersTimeout = 30_000;
+  app.server.headersTimeout = options.limits?.headersTimeoutMs ?? 30_000;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
 

@@ -26,6 +26,8 @@ export const ServeConfigSchema = z.strictObject({
       tls: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
       /** Seconds a request may take to arrive whole (headers and body); 0: no limit. */
       requesttimeout: z.number().int().nonnegative().default(0),
+      /** Seconds a client may take to send a request's headers (slow clients give the connection back). */
+      headertimeout: z.number().int().positive().default(30),
       /** Seconds before an idle keep-alive connection is closed. */
       idletimeout: z.number().int().positive().default(75),
       /** Connections at once, beyond which new ones are refused. */
