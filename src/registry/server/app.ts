@@ -1,9 +1,9 @@
 /**
  * The distribution API over HTTP (fastify): routing of /v2/ paths whose repository names contain
  * slashes, the spec's headers and status codes, Range on blobs, and errors as the spec's JSON.
- * The work is done by BlobStore and ManifestStore over a StorageDriver.
+ * The work is done by BlobStore and ManifestStore over a StorageDriver; paths are parsed in
+ * routes.ts, headers and bodies in request-parts.ts.
  */
-
 import { Readable } from "node:stream";
 import Fastify, {
   type FastifyInstance,
@@ -13,13 +13,14 @@ import Fastify, {
 } from "fastify";
 import type { Digest } from "../../oci/digest.ts";
 import { OciMediaType } from "../../oci/mediatype.ts";
-import { REFERENCE_REGEXPS } from "../../oci/reference-grammar.ts";
-import { type Action, AuthError, type Authorizer, type Need, openAccess, TokenAccess } from "./auth.ts";
+import { AuthError, type Authorizer, openAccess, TokenAccess } from "./auth.ts";
 import { BlobStore, isUuid, requestDigest } from "./blobs.ts";
 import { listRepositories, paginate } from "./catalog.ts";
 import { DistributionError } from "./errors.ts";
 import { isDigestReference, ManifestStore } from "./manifests.ts";
 import { RegistryMetrics } from "./metrics.ts";
+import { byteRange, chunkStart, limitStream, pageSize, query, readCapped } from "./request-parts.ts";
+import { NAME_EXACT, needOf, route, TAG } from "./routes.ts";
 import { sendFileRange } from "./send-file.ts";
 import type { StorageDriver } from "./storage/driver.ts";
 
@@ -51,124 +52,6 @@ const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 /** A manifest larger than this is refused (as distribution and containerd do). */
 export const MANIFEST_LIMIT = 4 * 1024 * 1024;
-
-const NAME = REFERENCE_REGEXPS.remoteName.source;
-const TAG = /^[\w][\w.-]{0,127}$/;
-/** Names longer than this are refused (distribution's limit for the whole repository name). */
-const NAME_MAX = 255;
-
-type Route =
-  | { kind: "manifest"; name: string; reference: string }
-  | { kind: "blob"; name: string; digest: string }
-  | { kind: "uploads"; name: string }
-  | { kind: "upload"; name: string; uuid: string }
-  | { kind: "tags"; name: string }
-  | { kind: "referrers"; name: string; digest: string }
-  | { kind: "catalog" }
-  | { kind: "base" };
-
-// Loose shapes first, then the name is checked strictly: a bad name is NAME_INVALID, not a 404.
-const SHAPES: [RegExp, (m: RegExpMatchArray) => Route][] = [
-  [/^\/v2\/?$/, () => ({ kind: "base" })],
-  [/^\/v2\/_catalog$/, () => ({ kind: "catalog" })],
-  [/^\/v2\/(.+)\/manifests\/([^/]+)$/, (m) => ({ kind: "manifest", name: m[1]!, reference: m[2]! })],
-  [/^\/v2\/(.+)\/blobs\/uploads\/?$/, (m) => ({ kind: "uploads", name: m[1]! })],
-  [/^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, (m) => ({ kind: "upload", name: m[1]!, uuid: m[2]! })],
-  [/^\/v2\/(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: "blob", name: m[1]!, digest: m[2]! })],
-  [/^\/v2\/(.+)\/tags\/list$/, (m) => ({ kind: "tags", name: m[1]! })],
-  [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: "referrers", name: m[1]!, digest: m[2]! })],
-];
-const NAME_EXACT = new RegExp(`^${NAME}$`);
-
-function route(path: string): Route | undefined {
-  for (const [shape, make] of SHAPES) {
-    const m = path.match(shape);
-    if (!m) continue;
-    const r = make(m);
-    if ("name" in r && (r.name.length > NAME_MAX || !NAME_EXACT.test(r.name))) {
-      throw new DistributionError("NAME_INVALID", `invalid repository name: ${r.name}`);
-    }
-    return r;
-  }
-  return undefined;
-}
-
-/** The access a route needs for a method. */
-function needOf(r: Route, method: string): Need {
-  if (r.kind === "base") return { base: true };
-  if (r.kind === "catalog") return { catalog: true };
-  let action: Action = "pull";
-  if (method === "DELETE" && (r.kind === "manifest" || r.kind === "blob")) action = "delete";
-  else if (
-    r.kind === "uploads" ||
-    r.kind === "upload" ||
-    method === "PUT" ||
-    method === "POST" ||
-    method === "PATCH"
-  ) {
-    action = "push";
-  }
-  // A push needs pull too, as distribution's scopes ("pull,push") have it.
-  return { repository: r.name, actions: action === "push" ? ["pull", "push"] : [action] };
-}
-
-function query(url: string): URLSearchParams {
-  const q = url.indexOf("?");
-  return new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
-}
-
-/** `n` of a paginated list: a non-negative integer, or absent. */
-function pageSize(value: string | null): number | undefined {
-  if (value === null || value === "") return undefined;
-  if (!/^\d+$/.test(value))
-    throw new DistributionError("BLOB_UPLOAD_INVALID", `invalid n: ${value}`, undefined, 400);
-  return Number(value);
-}
-
-async function readCapped(request: FastifyRequest, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers["content-length"] ?? Number.NaN);
-  const tooLarge = () =>
-    new DistributionError("MANIFEST_INVALID", `manifest too large: more than ${limit} bytes`, undefined, 413);
-  if (declared > limit) throw tooLarge();
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge();
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts, size);
-}
-
-/** Content-Range of a chunk (`start-end`, inclusive), as docker and the spec send it. */
-function chunkStart(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const m = /^(?:bytes )?(\d+)-(\d+)(?:\/\d+|\/\*)?$/.exec(header.trim());
-  if (!m)
-    throw new DistributionError("BLOB_UPLOAD_INVALID", `invalid Content-Range: ${header}`, undefined, 416);
-  return Number(m[1]);
-}
-
-/** A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range of a blob, or "invalid" (416). */
-function byteRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | "invalid" | undefined {
-  if (header === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) return "invalid";
-  let start: number;
-  let end: number;
-  if (m[1] === "") {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return "invalid";
-  return { start, end };
-}
 
 export async function createRegistryApp(options: RegistryAppOptions): Promise<FastifyInstance> {
   const driver = options.driver;
@@ -503,21 +386,4 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
   app.route({ method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"], url: "/v2", handler: handle });
   app.route({ method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"], url: "/v2/*", handler: handle });
   return app;
-}
-
-/** The first `length` bytes of a stream (a Range's end). */
-async function* limitStream(stream: AsyncIterable<Uint8Array> & { destroy(): void }, length: number) {
-  let left = length;
-  try {
-    for await (const chunk of stream) {
-      if (chunk.byteLength >= left) {
-        yield chunk.subarray(0, left);
-        return;
-      }
-      left -= chunk.byteLength;
-      yield chunk;
-    }
-  } finally {
-    stream.destroy();
-  }
 }
