@@ -4,13 +4,14 @@
  * checked against the config's rootfs.diff_ids. "Pull complete" follows layer order, as Docker's does.
  */
 import pLimit from "p-limit";
-import { isWharfError, WharfError } from "../errors.ts";
+import { WharfError } from "../errors.ts";
 import { DiffIdCalculator, diffIdOfFile } from "../layer/diffid.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { type Digest, shortDigest } from "../oci/digest.ts";
 import type { Lease } from "../store/lease.ts";
 import type { LayerRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
+import { isTransient } from "./registry-source.ts";
 import type { ImageSource, LayerStatus, PullEvent } from "./types.ts";
 
 export interface LayerFetchOptions {
@@ -137,8 +138,7 @@ async function withResume<T>(attempt: () => Promise<T>): Promise<T> {
     try {
       return await attempt();
     } catch (err) {
-      const transient = isWharfError(err, "REGISTRY_UNAVAILABLE") || isWharfError(err, "REGISTRY_TIMEOUT");
-      if (!transient || tries >= RESUME_ATTEMPTS) throw err;
+      if (!isTransient(err) || tries >= RESUME_ATTEMPTS) throw err;
     }
   }
 }

@@ -6,7 +6,8 @@ import type { BlobResult, RegistryClient } from "../registry/client/client.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import type { ImageSource, ManifestBytes } from "./types.ts";
 
-function isTransient(err: unknown): boolean {
+/** A failure worth another attempt: the registry unreachable or too slow, not a refusal. */
+export function isTransient(err: unknown): boolean {
   return isWharfError(err, "REGISTRY_UNAVAILABLE") || isWharfError(err, "REGISTRY_TIMEOUT");
 }
 
