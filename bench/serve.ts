@@ -36,27 +36,16 @@
  * Everything started is stopped and the work directory deleted, also on error or Ctrl-C.
  * "MB" below is 2^20 bytes and "GB" 2^30 bytes.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import {
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import * as lib from "./lib.ts";
 
 const BENCH_DIR = import.meta.dirname;
-const REPO = resolve(BENCH_DIR, "..");
 const FIXTURE = resolve(BENCH_DIR, "../../shared/fixtures/oci/busybox");
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const BIG = 1 << 30;
@@ -65,216 +54,22 @@ const WRK_THREADS = 2;
 const CONNECTIONS = 32;
 const WARMUP_S = 2;
 
-class CommandError extends Error {}
-
-/** The commands running now (stopped first on a signal), and whether a signal came. */
-const running = new Set<ChildProcess>();
-let interrupted = false;
-
-function vmHwmKiB(pid: number): number | undefined {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs a command to its end and returns its stdout; rejects with its last output when it fails. */
-function exec(
-  cmd: string,
-  args: string[],
-  options: { inherit?: boolean; cwd?: string } = {},
-): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: options.cwd,
-      // Its own process group, so that a signal stops the command and what it started.
-      detached: true,
-      stdio: options.inherit ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
-    });
-    running.add(child);
-    let stdout = "";
-    let output = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      stdout += d.toString("utf8");
-      output = (output + d.toString("utf8")).slice(-4000);
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      output = (output + d.toString("utf8")).slice(-4000);
-    });
-    child.on("error", (err) => {
-      running.delete(child);
-      reject(err);
-    });
-    child.on("close", (code, signal) => {
-      running.delete(child);
-      if (code !== 0) {
-        reject(
-          new CommandError(
-            `${cmd} ${args.join(" ")} exited with ${code ?? signal}${output ? `:\n${output.trimEnd()}` : ""}`,
-          ),
-        );
-      } else resolvePromise(stdout);
-    });
-  });
-}
-
-function commandExists(cmd: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Stops a child by its PID: SIGTERM, then SIGKILL after `graceMs`. */
-async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Stops a command started by exec and everything in its process group. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("close", () => r()));
-  const kill = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // already gone
-    }
-  };
-  kill("SIGTERM");
-  const timer = setTimeout(() => kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Every source has its tsc output, and the CLI bundle is newer than every source. */
-function distIsFresh(): boolean {
-  const src = join(REPO, "src");
-  const bundle = join(REPO, "dist", "bin", "wharf.js");
-  if (!existsSync(bundle)) return false;
-  for (const entry of readdirSync(src, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
-    const ts = join(entry.parentPath, entry.name);
-    const js = join(REPO, "dist", relative(src, ts)).replace(/\.ts$/, ".js");
-    const built = Math.min(existsSync(js) ? statSync(js).mtimeMs : 0, statSync(bundle).mtimeMs);
-    if (built < statSync(ts).mtimeMs) return false;
-  }
-  return true;
-}
-
-async function chooseCli(mode: string): Promise<{ script: string; label: string }> {
-  const dist = join(REPO, "dist", "bin", "wharf.js");
-  const src = { script: join(REPO, "src", "cli", "main.ts"), label: "src/cli/main.ts (type stripping)" };
-  if (mode === "src") return src;
-  if (mode !== "dist" && mode !== "auto") throw new Error("--cli must be auto, dist or src");
-  if (existsSync(dist) && distIsFresh()) return { script: dist, label: "dist/bin/wharf.js (built, fresh)" };
-  console.log("dist/ is missing or older than src/: npm run build");
-  try {
-    await exec("npm", ["run", "build"], { cwd: REPO });
-    return { script: dist, label: "dist/bin/wharf.js (rebuilt by the bench)" };
-  } catch (err) {
-    if (mode === "dist") throw err;
-    const msg = (err as Error).message;
-    const why = msg.split("\n").find((l) => l.includes("error TS")) ?? msg.split("\n")[0];
-    console.log(`  build failed, using src/ instead: ${why}`);
-    return src;
-  }
-}
-
-/** The V8 flags of the CLI's shebang (`#!/usr/bin/env -S node --flag ...`), for running the source. */
-function shebangFlags(script: string): string[] {
-  const first = readFileSync(script, "utf8").split("\n", 1)[0] ?? "";
-  const m = /^#!.*\bnode((?:\s+--\S+)*)\s*$/.exec(first);
-  return m?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
-}
-
-/** How to run `wharf serve`: the bundle through its shebang; the source under this Node with its flags. */
-function wharfCommand(script: string, args: string[]): [string, string[]] {
-  return script.endsWith(".js")
-    ? [script, args]
-    : [process.execPath, [...shebangFlags(script), script, ...args]];
-}
-
 /** A registry under test: its process, its base URL, and the figures measured against it. */
-interface Server {
-  name: string;
-  child: ChildProcess;
-  base: string;
-  /** The last lines of its stderr (for errors). */
-  log(): string;
+interface Server extends lib.Registry {
   manifestRps: number[];
   headRps: number[];
   putSeconds: number[];
   getSeconds: number[];
 }
 
-/** Starts a server process and waits until GET /v2/ answers 200. */
-async function startServer(
-  name: string,
-  cmd: string,
-  args: string[],
-  host: string,
-  env: NodeJS.ProcessEnv,
-  cleanups: (() => Promise<void> | void)[],
-): Promise<Server> {
-  const child = spawn(cmd, args, { env, stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr?.on("data", (d) => {
-    log = (log + d).slice(-4000);
-  });
-  await new Promise<void>((r, j) => {
-    child.once("spawn", r);
-    child.once("error", j);
-  });
-  cleanups.push(() => stopChild(child));
-  const base = `http://${host}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}: ${log}`);
-    }
-    try {
-      const res = await fetch(`${base}/v2/`);
-      await res.body?.cancel();
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not answer on ${host}: ${log}`);
-    await sleep(50);
-  }
-  return {
-    name,
-    child,
-    base,
-    log: () => log,
-    manifestRps: [],
-    headRps: [],
-    putSeconds: [],
-    getSeconds: [],
-  };
-}
+/** A registry with no figures yet. */
+const withFigures = (registry: lib.Registry): Server => ({
+  ...registry,
+  manifestRps: [],
+  headRps: [],
+  putSeconds: [],
+  getSeconds: [],
+});
 
 interface LoadResult {
   rps: number;
@@ -284,7 +79,14 @@ interface LoadResult {
 
 /** One wrk run; fails on non-2xx/3xx answers or socket errors, which would make the figure meaningless. */
 async function wrk(url: string, script: string, seconds: number): Promise<LoadResult> {
-  const out = await exec("wrk", [`-t${WRK_THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", script, url]);
+  const { stdout: out } = await lib.exec("wrk", [
+    `-t${WRK_THREADS}`,
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    "-s",
+    script,
+    url,
+  ]);
   const bad = /Non-2xx or 3xx responses:\s*(\d+)/.exec(out);
   if (bad) throw new Error(`wrk ${url}: ${bad[1]} non-2xx/3xx responses:\n${out}`);
   const sock = /Socket errors:.*/.exec(out);
@@ -300,7 +102,7 @@ async function wrk(url: string, script: string, seconds: number): Promise<LoadRe
  * request or non-2xx answer. `-n` bounds the run too (ab keeps a record per request): 100k/s at most.
  */
 async function abHead(url: string, seconds: number): Promise<LoadResult> {
-  const out = await exec("ab", [
+  const { stdout: out } = await lib.exec("ab", [
     "-q",
     "-i",
     "-k",
@@ -345,17 +147,26 @@ interface Transfer {
   seconds: number;
 }
 
-const haveCurl = commandExists("curl");
+const haveCurl = lib.commandExists("curl");
+
+/** One curl transfer, body discarded: its status, the bytes sent or received (`size`), and its time. */
+async function curl(size: "size_upload" | "size_download", args: string[]): Promise<Transfer> {
+  const { stdout } = await lib.exec("curl", [
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    `%{http_code} %{${size}} %{time_total}`,
+    ...args,
+  ]);
+  const [status, bytes, seconds] = stdout.trim().split(" ").map(Number);
+  return { status: status!, bytes: bytes!, seconds: seconds! };
+}
 
 /** PUT of the whole file as one body, timed to the answer. */
 async function putFile(url: string, file: string): Promise<Transfer> {
   if (haveCurl) {
-    const out = await exec("curl", [
-      "-sS",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code} %{size_upload} %{time_total}",
+    return curl("size_upload", [
       "-T",
       file,
       "-H",
@@ -365,8 +176,6 @@ async function putFile(url: string, file: string): Promise<Transfer> {
       "Expect:",
       url,
     ]);
-    const [status, bytes, seconds] = out.trim().split(" ").map(Number);
-    return { status: status!, bytes: bytes!, seconds: seconds! };
   }
   const size = statSync(file).size;
   const t0 = performance.now();
@@ -394,18 +203,7 @@ async function putFile(url: string, file: string): Promise<Transfer> {
 
 /** GET read to the end and discarded, timed to the last byte. */
 async function getDiscard(url: string): Promise<Transfer> {
-  if (haveCurl) {
-    const out = await exec("curl", [
-      "-sS",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code} %{size_download} %{time_total}",
-      url,
-    ]);
-    const [status, bytes, seconds] = out.trim().split(" ").map(Number);
-    return { status: status!, bytes: bytes!, seconds: seconds! };
-  }
+  if (haveCurl) return curl("size_download", [url]);
   const t0 = performance.now();
   return new Promise((resolvePromise, reject) => {
     const req = httpRequest(url, (res) => {
@@ -441,66 +239,29 @@ async function monolithicPut(server: Server, repository: string, file: string, d
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: false,
-    options: {
-      duration: { type: "string", default: "10" },
-      runs: { type: "string", default: "3" },
-      dir: { type: "string" },
-      cli: { type: "string", default: "auto" },
-      "no-setup": { type: "boolean", default: false },
-    },
-  });
-  if (positionals.length > 0) throw new Error(`unexpected arguments: ${positionals.join(" ")}`);
-  const runs = Number(values.runs);
-  if (!Number.isSafeInteger(runs) || runs <= 0) throw new Error("--runs must be a positive integer");
+  const { values, runs } = lib.parseBenchArgs(3, { duration: { type: "string", default: "10" } });
   const duration = Number(values.duration);
   if (!Number.isSafeInteger(duration) || duration <= 0) {
     throw new Error("--duration must be a positive integer (seconds)");
   }
   const benchStart = performance.now();
 
-  // Cleanup: a stack of steps, run once, on success, error, or signal.
-  const cleanups: (() => Promise<void> | void)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      while (cleanups.length > 0) {
-        const step = cleanups.pop()!;
-        try {
-          await step();
-        } catch (err) {
-          console.error(`cleanup: ${(err as Error).message}`);
-        }
-      }
-    })();
-    return cleaning;
-  };
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(sig, () => {
-      interrupted = true;
-      console.error(`\n${sig}: stopping what the bench started`);
-      const inFlight = [...running].map((c) => stopGroup(c));
-      void Promise.all(inFlight)
-        .then(cleanup)
-        .then(() => process.exit(130));
-    });
-  }
+  const { cleanups, cleanup } = lib.cleanupOnExit();
 
   try {
     // 0. Packages and the CLI.
-    if (!values["no-setup"]) await exec("bash", [join(BENCH_DIR, "setup-peers.sh")], { inherit: true });
+    if (!values["no-setup"]) await lib.exec("bash", [join(BENCH_DIR, "setup-peers.sh")], { inherit: true });
     for (const cmd of ["docker-registry", "skopeo", "wrk", "ab"]) {
-      if (!commandExists(cmd)) throw new Error(`${cmd} is not installed (bash bench/setup-peers.sh)`);
+      if (!lib.commandExists(cmd)) throw new Error(`${cmd} is not installed (bash bench/setup-peers.sh)`);
     }
-    const cli = await chooseCli(values.cli);
-    if (interrupted) return;
+    const cli = await lib.chooseCli(values.cli);
+    if (lib.interrupted) return;
 
     const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-serve-"));
     cleanups.push(() => rmSync(work, { recursive: true, force: true }));
 
     // 1. The servers.
-    const wharfHost = `127.0.0.1:${await freePort()}`;
+    const wharfHost = `127.0.0.1:${await lib.freePort()}`;
     const wharfArgs = [
       "serve",
       "--addr",
@@ -511,55 +272,40 @@ async function main(): Promise<void> {
       "error",
       "--no-access-log",
     ];
-    const wharfEnv = {
-      ...process.env,
-      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+    const startWharf = () => {
+      const w = lib.wharfCommand(cli.script, wharfArgs);
+      return lib.startRegistry("wharf", w.cmd, w.args, wharfHost, w.env, cleanups).then(withFigures);
     };
     let wharf: Server;
     try {
-      wharf = await startServer(
-        "wharf",
-        ...wharfCommand(cli.script, wharfArgs),
-        wharfHost,
-        wharfEnv,
-        cleanups,
-      );
+      wharf = await startWharf();
     } catch (err) {
-      if (values.cli !== "auto" || !cli.script.endsWith(".js") || interrupted) throw err;
+      if (values.cli !== "auto" || !cli.script.endsWith(".js") || lib.interrupted) throw err;
       const why = (err as Error).message.split("\n")[0];
-      cli.script = join(REPO, "src", "cli", "main.ts");
+      cli.script = join(lib.REPO, "src", "cli", "main.ts");
       cli.label = `src/cli/main.ts (type stripping), because THE BUNDLE DID NOT START: ${why}`;
       console.log(`wharf: dist/bin/wharf.js did not start (${why}); running src/cli/main.ts instead`);
       rmSync(join(work, "wharf"), { recursive: true, force: true });
-      wharf = await startServer(
-        "wharf",
-        ...wharfCommand(cli.script, wharfArgs),
-        wharfHost,
-        wharfEnv,
-        cleanups,
-      );
+      wharf = await startWharf();
     }
-    const distHost = `127.0.0.1:${await freePort()}`;
+    const distHost = `127.0.0.1:${await lib.freePort()}`;
     const distConfig = join(work, "distribution.yml");
-    writeFileSync(
-      distConfig,
-      "version: 0.1\n" +
-        "log:\n  level: error\n  accesslog:\n    disabled: true\n" +
-        `storage:\n  filesystem:\n    rootdirectory: ${join(work, "distribution")}\n  delete:\n    enabled: true\n` +
-        `http:\n  addr: ${distHost}\n`,
-    );
-    const dist = await startServer(
-      "distribution",
-      "docker-registry",
-      ["serve", distConfig],
-      distHost,
-      process.env,
-      cleanups,
+    writeFileSync(distConfig, lib.distributionConfig(join(work, "distribution"), distHost));
+    const dist = withFigures(
+      await lib.startRegistry(
+        "distribution",
+        "docker-registry",
+        ["serve", distConfig],
+        distHost,
+        process.env,
+        cleanups,
+      ),
     );
     const servers = [wharf, dist];
     const version = spawnSync("docker-registry", ["--version"], { encoding: "utf8" }).stdout.trim();
-    const flags = cli.script.endsWith(".js") ? "" : ` ${shebangFlags(cli.script).join(" ")}`;
-    const git = (...args: string[]) => spawnSync("git", args, { cwd: REPO, encoding: "utf8" }).stdout.trim();
+    const flags = cli.script.endsWith(".js") ? "" : ` ${lib.shebangFlags(cli.script).join(" ")}`;
+    const git = (...args: string[]) =>
+      spawnSync("git", args, { cwd: lib.REPO, encoding: "utf8" }).stdout.trim();
     const dirty = git("status", "--porcelain", "--", "src").split("\n").filter(Boolean).length;
     console.log(
       `wharf: ${cli.label}, node ${process.version}${flags}, on ${wharfHost}; ` +
@@ -573,9 +319,9 @@ async function main(): Promise<void> {
     const manifest = JSON.parse(readFileSync(join(FIXTURE, "blobs", ...manifestDigest.split(":")), "utf8"));
     const layer: { digest: string; size: number } = manifest.layers[0];
     for (const s of servers) {
-      if (interrupted) return;
+      if (lib.interrupted) return;
       const t0 = performance.now();
-      await exec("skopeo", [
+      await lib.exec("skopeo", [
         "copy",
         "--quiet",
         "--dest-tls-verify=false",
@@ -626,13 +372,13 @@ async function main(): Promise<void> {
     // 3. Requests per second: warm-up, then the runs, interleaved.
     for (const sc of scenarios) {
       for (const s of servers) {
-        if (interrupted) return;
+        if (lib.interrupted) return;
         await sc.load(s.base + sc.path, WARMUP_S);
       }
       for (let i = 0; i < runs; i++) {
         const line: string[] = [];
         for (const s of servers) {
-          if (interrupted) return;
+          if (lib.interrupted) return;
           const r = await sc.load(s.base + sc.path, duration);
           s[sc.key].push(r.rps);
           line.push(`${s.name} ${r.rps.toFixed(0)} req/s (avg latency ${r.latency})`);
@@ -645,7 +391,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const line: string[] = [];
       for (const s of servers) {
-        if (interrupted) return;
+        if (lib.interrupted) return;
         const seconds = await monolithicPut(s, `bench-put-${i}`, bigFile, bigDigest);
         s.putSeconds.push(seconds);
         line.push(`${s.name} ${seconds.toFixed(2)} s`);
@@ -655,7 +401,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const line: string[] = [];
       for (const s of servers) {
-        if (interrupted) return;
+        if (lib.interrupted) return;
         const t = await getDiscard(`${s.base}/v2/bench-put-0/blobs/${bigDigest}`);
         if (t.status !== 200 || t.bytes !== BIG) {
           throw new Error(`${s.name}: GET of the 1 GB blob answered ${t.status} after ${t.bytes} bytes`);
@@ -666,7 +412,7 @@ async function main(): Promise<void> {
       console.log(`GET 1 GB run ${i + 1}/${runs}: ${line.join(", ")}`);
     }
 
-    const rss = servers.map((s) => (s.child.pid === undefined ? undefined : vmHwmKiB(s.child.pid)));
+    const rss = servers.map((s) => (s.child.pid === undefined ? undefined : lib.vmHwmKiB(s.child.pid)));
     for (const s of servers) {
       if (s.child.exitCode !== null || s.child.signalCode !== null) {
         throw new Error(`${s.name} exited during the bench: ${s.log()}`);
@@ -677,19 +423,19 @@ async function main(): Promise<void> {
     const rows: { label: string; goal: number; w: number; d: number; fmt(x: number): string }[] = [];
     const rpsFmt = (x: number) => `${x.toFixed(0)} req/s`;
     const gbFmt = (x: number) => `${x.toFixed(2)} GB/s = ${(x * 1024).toFixed(0)} MB/s`;
-    const gbps = (secs: number[]) => BIG / 2 ** 30 / median(secs);
+    const gbps = (secs: number[]) => BIG / 2 ** 30 / lib.median(secs);
     rows.push({
       label: "GET manifest by tag",
       goal: 3,
-      w: median(wharf.manifestRps),
-      d: median(dist.manifestRps),
+      w: lib.median(wharf.manifestRps),
+      d: lib.median(dist.manifestRps),
       fmt: rpsFmt,
     });
     rows.push({
       label: "HEAD blob",
       goal: 3,
-      w: median(wharf.headRps),
-      d: median(dist.headRps),
+      w: lib.median(wharf.headRps),
+      d: lib.median(dist.headRps),
       fmt: rpsFmt,
     });
     rows.push({
