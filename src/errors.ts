@@ -50,6 +50,7 @@ export type ErrorCode =
   | "REGISTRY_TLS"
   | "REGISTRY_CONFIG_INVALID"
   | "CREDENTIALS_HELPER"
+  | "LOGIN_INPUT"
   | "CREDENTIALS_CONFIG_INVALID"
   // format (Go templates for --format)
   | "TEMPLATE_PARSE"

@@ -5,6 +5,7 @@ import { registerHistory } from "./commands/history.ts";
 import { registerImage } from "./commands/image.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerInspect } from "./commands/inspect.ts";
+import { registerLogin } from "./commands/login.ts";
 import { registerPull } from "./commands/pull.ts";
 import { registerRmi } from "./commands/rmi.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined });
   registerVersion(program);
   registerPull(program);
+  registerLogin(program);
   registerImages(program);
   registerImage(program);
   registerInspect(program);

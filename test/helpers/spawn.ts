@@ -14,6 +14,8 @@ export interface Finished {
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, which is then closed (default: no stdin). */
+  input?: string;
 }
 
 export function start(
@@ -22,9 +24,10 @@ export function start(
   options: StartOptions = {},
 ): { child: ChildProcess; done: Promise<Finished> } {
   const child = spawn(process.execPath, [script, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     ...(options.env ? { env: options.env } : {}),
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {

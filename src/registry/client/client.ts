@@ -228,6 +228,16 @@ export class RegistryClient {
     return this.#challenges;
   }
 
+  /**
+   * docker login's check: GET /v2/ with the client's credentials, through the registry's challenge
+   * (Basic, or a Bearer token asked for with no scope). Throws REGISTRY_UNAUTHORIZED and the like.
+   */
+  async checkLogin(opts: RequestOptions = {}): Promise<void> {
+    const res = await this.#send("GET", "/v2/", [], {}, opts.signal);
+    if (res.status !== 200) throw await responseError(res, "registry");
+    await res.body.dump();
+  }
+
   /** The Authorization header for a request with these scopes, and whether a cached token was used. */
   async #authorization(
     scopes: readonly string[],

@@ -110,6 +110,17 @@ export class DockerCredentialStore implements CredentialStore {
     return entry === undefined ? undefined : decodeEntry(entry, key, this.configPath);
   }
 
+  /** Whether credentials for the registry go to a helper (else base64 into config.json). */
+  async usesHelper(registryHost: string): Promise<boolean> {
+    return helperFor(await this.#load(), credentialKey(registryHost)) !== undefined;
+  }
+
+  /** Whether config.json holds anything for the registry (an `auths` entry, even an empty one). */
+  async has(registryHost: string): Promise<boolean> {
+    const auths = (await this.#load()).auths ?? {};
+    return lookupAuth(auths, credentialKey(registryHost)) !== undefined;
+  }
+
   /** docker login's effect: into the helper (leaving an empty `auths` entry, as docker does) or the file. */
   async store(registryHost: string, credentials: Credentials): Promise<void> {
     const key = credentialKey(registryHost);
