@@ -16,7 +16,8 @@ const DOCKER_HUB = "docker.io";
 export function loginServer(server: string | undefined): string {
   if (server === undefined || server === "") return DOCKER_HUB;
   const host = server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
-  if (host === "" || /\s/.test(host)) throw new WharfError("LOGIN_INPUT", `invalid registry address: ${server}`);
+  if (host === "" || /\s/.test(host))
+    throw new WharfError("LOGIN_INPUT", `invalid registry address: ${server}`);
   if (host === "index.docker.io" || host === "registry-1.docker.io") return DOCKER_HUB;
   return host;
 }
@@ -46,7 +47,10 @@ async function prompt(question: string, hidden: boolean): Promise<string> {
 
 async function credentialsFrom(options: LoginOptions): Promise<{ username: string; password: string }> {
   if (options.password !== undefined && options.passwordStdin) {
-    throw new WharfError("LOGIN_INPUT", "conflicting options: cannot specify both --password and --password-stdin");
+    throw new WharfError(
+      "LOGIN_INPUT",
+      "conflicting options: cannot specify both --password and --password-stdin",
+    );
   }
   if (options.passwordStdin) {
     if (options.username === undefined) {
