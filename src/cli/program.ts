@@ -6,6 +6,7 @@ import { registerImage } from "./commands/image.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerLogin } from "./commands/login.ts";
+import { registerManifest } from "./commands/manifest.ts";
 import { registerPull } from "./commands/pull.ts";
 import { registerRmi } from "./commands/rmi.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerVersion(program);
   registerPull(program);
   registerLogin(program);
+  registerManifest(program);
   registerImages(program);
   registerImage(program);
   registerInspect(program);
