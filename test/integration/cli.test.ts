@@ -90,6 +90,9 @@ describe("the built bundle (dist/bin/wharf.js), run as an installed wharf is", (
     [["system", "df"], 0, /^TYPE +TOTAL/],
     [["system", "check"], 0, /no problems/],
     [["pull", "127.0.0.1:1/nothere:latest"], 1, /connection refused/],
+    [["manifest", "inspect", "127.0.0.1:1/nothere:latest"], 1, /connection refused/],
+    [["logout", "127.0.0.1:1"], 0, /^Not logged in to 127\.0\.0\.1:1\n$/],
+    [["login", "127.0.0.1:1", "--password-stdin"], 1, /requires --username/],
   ];
   for (const [args, code, output] of cases) {
     test(`wharf ${args.join(" ")}`, (t) => {
