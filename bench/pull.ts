@@ -20,40 +20,14 @@
  * image cache stays. "MB" below is 2^20 bytes.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join, relative, resolve } from "node:path";
+import { unmountUnder } from "../test/helpers/mounts.ts";
 import * as lib from "./lib.ts";
 
 const BENCH_DIR = import.meta.dirname;
 const MAKE_NODEAPP = resolve(BENCH_DIR, "../../shared/fixtures/make-nodeapp.sh");
-
-/** Unmounts whatever is mounted at or below `dir` (deepest first): overlay stores leave bind mounts. */
-function unmountUnder(dir: string): void {
-  let mountinfo: string;
-  try {
-    mountinfo = readFileSync("/proc/self/mountinfo", "utf8");
-  } catch {
-    return;
-  }
-  const points = mountinfo
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((p): p is string => p !== undefined)
-    .map((p) => p.replace(/\\040/g, " "))
-    .filter((p) => p === dir || p.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const p of points) spawnSync("umount", ["-l", p], { stdio: "ignore" });
-}
 
 function removeTree(dir: string): void {
   unmountUnder(dir);

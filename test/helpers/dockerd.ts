@@ -5,11 +5,12 @@
  * Started once per test file; stopped in `after` by PID (SIGTERM, then SIGKILL if it does not exit),
  * its mounts undone and its directories removed. Also the small process helpers the podman helper uses.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after } from "node:test";
+import { unmountUnder } from "./mounts.ts";
 
 export interface RunResult {
   code: number | null;
@@ -65,29 +66,6 @@ export async function runOk(cmd: string, args: string[], options: RunOptions = {
     throw new Error(`${cmd} ${args.join(" ")} exited with ${r.code}:\n${(r.stderr || r.stdout).trim()}`);
   }
   return r;
-}
-
-/** Unmounts whatever is mounted at or below `dir`, deepest first (overlay stores leave mounts behind). */
-export function unmountUnder(dir: string): void {
-  let mountinfo: string;
-  try {
-    mountinfo = readFileSync("/proc/self/mountinfo", "utf8");
-  } catch {
-    return;
-  }
-  const points = mountinfo
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((p): p is string => p !== undefined)
-    .map((p) => p.replace(/\\040/g, " "))
-    .filter((p) => p === dir || p.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const p of points) {
-    // A plain unmount first; lazily if something still holds it busy.
-    if (spawnSync("umount", [p], { stdio: "ignore" }).status !== 0) {
-      spawnSync("umount", ["-l", p], { stdio: "ignore" });
-    }
-  }
 }
 
 /** Unmounts whatever is below `dir`, then removes it. */
