@@ -11,6 +11,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after } from "node:test";
 import { unmountUnder } from "./mounts.ts";
+import { startCommand } from "./spawn.ts";
 
 export interface RunResult {
   code: number | null;
@@ -27,36 +28,30 @@ export interface RunOptions {
 }
 
 /** Runs a command to its end and reports its exit code and output; rejects only if it cannot start. */
-export function runCommand(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      env: options.env ?? process.env,
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr?.on("data", (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${options.timeoutMs ?? 90_000} ms]`;
-      child.kill("SIGKILL");
-    }, options.timeoutMs ?? 90_000);
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        err.code === "ENOENT" ? new Error(`${cmd} is not installed: run scripts/install-test-deps.sh`) : err,
-      );
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (options.input !== undefined) child.stdin?.end(options.input);
+export async function runCommand(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  const { child, done } = startCommand(cmd, args, {
+    env: options.env ?? process.env,
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  try {
+    const r = await done;
+    return {
+      code: r.code,
+      stdout: r.stdout,
+      stderr: killed ? `${r.stderr}\n[killed after ${timeoutMs} ms]` : r.stderr,
+    };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw e.code === "ENOENT" ? new Error(`${cmd} is not installed: run scripts/install-test-deps.sh`) : e;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Like runCommand, but rejects with the command line and its output when the exit code is not 0. */

@@ -18,12 +18,13 @@ export interface StartOptions {
   input?: string;
 }
 
-export function start(
-  script: string,
+/** Any command, its output collected; `done` rejects only if it cannot start. */
+export function startCommand(
+  cmd: string,
   args: string[],
   options: StartOptions = {},
 ): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(cmd, args, {
     stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     ...(options.env ? { env: options.env } : {}),
   });
@@ -41,6 +42,15 @@ export function start(
     child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { child, done };
+}
+
+/** A Node script under this Node. */
+export function start(
+  script: string,
+  args: string[],
+  options: StartOptions = {},
+): { child: ChildProcess; done: Promise<Finished> } {
+  return startCommand(process.execPath, [script, ...args], options);
 }
 
 /** Resolves when the child has printed `line` on stdout. */
