@@ -64,6 +64,13 @@ export type ErrorCode =
   | "IMAGE_CONFLICT"
   | "IMAGE_TAG_REFUSED"
   | "FILTER_INVALID"
+  // moving images (src/transport): copy, push, save, load
+  | "COPY_UNSUPPORTED"
+  | "TRANSPORT_REFERENCE_INVALID"
+  | "ARCHIVE_INVALID"
+  | "OCI_LAYOUT_INVALID"
+  | "MANIFEST_LIST_NOT_FOUND"
+  | "MANIFEST_LIST_INVALID"
   // registry server (wharf serve)
   | "STORAGE_PATH_NOT_FOUND"
   | "SERVER_CONFIG_INVALID"

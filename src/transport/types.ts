@@ -1,7 +1,8 @@
 /**
- * The copy engine's view of where images come from: pull, load and copy read through ImageSource.
- * (Destinations other than the store arrive with push, save and copy.)
+ * The copy engine's contract: every way an image moves (pull, push, save, load, copy) is a copy from
+ * an ImageSource to an ImageDestination (../shared/DESIGN.md), driven by `copyImage` in copy.ts.
  */
+import type { Descriptor } from "../oci/descriptor.ts";
 import type { Digest } from "../oci/digest.ts";
 import type { IngestSource } from "../store/ingest.ts";
 
@@ -10,6 +11,14 @@ export interface ManifestBytes {
   bytes: Uint8Array;
   mediaType: string;
   digest: Digest;
+}
+
+/** Where a source's blobs live on a registry: what a blob info cache records for cross-mounts. */
+export interface RegistryLocation {
+  /** The registry host as references name it (docker.io, 127.0.0.1:5000). */
+  registry: string;
+  /** The repository path within it (library/busybox). */
+  repository: string;
 }
 
 export interface ImageSource {
@@ -22,8 +31,60 @@ export interface ImageSource {
    * to fetch it when the source itself does not have it.
    */
   blob(digest: Digest, urls?: readonly string[]): IngestSource;
+  /** Set by registry sources: lets a destination on the same registry mount instead of upload. */
+  readonly location?: RegistryLocation;
   close(): Promise<void>;
 }
+
+/** A blob the destination has, or obtained without a transfer. */
+export type BlobReuse = { kind: "exists" } | { kind: "mounted"; from: string };
+
+/** What a manifest is in the copy, and the names the destination records for the top one. */
+export interface ManifestContext {
+  /** The manifest the copy's reference resolves to (an index with --all, else the platform manifest). */
+  top: boolean;
+  /** For the top manifest: the references to record (tags, an archive's RepoTags, OCI ref names). */
+  names: readonly string[];
+  /** The index a platform manifest was chosen from (without --all): a store records it as RepoDigest. */
+  index?: ManifestBytes;
+}
+
+export interface ImageDestination {
+  /** Whether an index can be kept as such (copy --all). A docker-archive cannot. */
+  readonly acceptsIndex: boolean;
+  /** Reports a blob the destination already has, or gets without sending it (a cross-mount). */
+  reuseBlob(desc: Descriptor, source: ImageSource): Promise<BlobReuse | undefined>;
+  /** Sends a blob; the destination verifies its digest and size. */
+  putBlob(desc: Descriptor, content: IngestSource, onProgress: (bytes: number) => void): Promise<void>;
+  /**
+   * Stores a manifest or index byte for byte, after every blob (or child manifest) it references.
+   * Platform manifests of an index come before the index.
+   */
+  putManifest(manifest: ManifestBytes, context: ManifestContext): Promise<void>;
+  /** Makes everything put so far visible at once (records, tags, an archive renamed into place). */
+  commit(): Promise<void>;
+  /** Drops what was put and not committed: nothing half-written stays behind. */
+  abort(): Promise<void>;
+}
+
+/** A blob's progress through a copy, in neutral words; pull and push render them as Docker does. */
+export type BlobStatus = "preparing" | "waiting" | "exists" | "mounted" | "transferring" | "done";
+
+export type CopyEvent =
+  /** The source's reference resolved to this manifest or index. */
+  | { type: "resolved"; digest: Digest; mediaType: string }
+  | {
+      type: "blob";
+      digest: Digest;
+      role: "config" | "layer";
+      status: BlobStatus;
+      /** With "mounted": the repository the blob came from. */
+      from?: string;
+      current?: number;
+      total?: number;
+    }
+  /** A manifest (platform manifest or index) was stored at the destination. */
+  | { type: "manifest"; digest: Digest; mediaType: string; size: number; top: boolean };
 
 /** What a layer is doing, in Docker's words. */
 export type LayerStatus =
