@@ -11,7 +11,14 @@ import type { Digest } from "../oci/digest.ts";
 import { type ParsedManifest, parseDocument } from "../oci/document.ts";
 import { defaultPlatform, type Platform } from "../oci/platform.ts";
 import { choosePlatformManifest } from "./platform-choice.ts";
-import type { BlobStatus, CopyEvent, ImageDestination, ImageSource, ManifestBytes } from "./types.ts";
+import type {
+  BlobReuse,
+  BlobStatus,
+  CopyEvent,
+  ImageDestination,
+  ImageSource,
+  ManifestBytes,
+} from "./types.ts";
 
 export interface CopyOptions {
   /** Copy every manifest of an index and the index itself, keeping its digest (skopeo --all). */
@@ -58,14 +65,22 @@ export async function copyAndCommit(
   }
 }
 
+interface Blob {
+  desc: Descriptor;
+  role: "config" | "layer";
+}
+
 class CopyRun {
   readonly #source: ImageSource;
   readonly #destination: ImageDestination;
   readonly #options: CopyOptions;
   readonly #limit: ReturnType<typeof pLimit>;
   readonly #concurrency: number;
-  /** One transfer per blob per copy: index children share layers. */
-  readonly #blobs = new Map<string, Promise<void>>();
+  /** Lookups at the destination: cheap, so more at once than transfers. */
+  readonly #checkLimit = pLimit(8);
+  /** One lookup and at most one transfer per blob per copy: index children share layers. */
+  readonly #checks = new Map<string, Promise<BlobReuse | undefined>>();
+  readonly #transfers = new Map<string, Promise<void>>();
 
   constructor(source: ImageSource, destination: ImageDestination, options: CopyOptions) {
     this.#source = source;
@@ -124,12 +139,19 @@ class CopyRun {
     context: { top: boolean; names: readonly string[]; index?: ManifestBytes },
   ): Promise<void> {
     const layers = manifest.value.layers as readonly Descriptor[];
-    for (const layer of layers) this.#blobEvent(layer, "layer", "preparing");
-    const config = manifest.value.config as Descriptor;
-    const transfers = [
-      this.#copyBlob(config, "config"),
-      ...layers.map((layer) => this.#copyBlob(layer, "layer")),
+    const blobs: Blob[] = [
+      { desc: manifest.value.config as Descriptor, role: "config" },
+      ...layers.map((desc) => ({ desc, role: "layer" as const })),
     ];
+    for (const layer of layers) this.#blobEvent(layer, "layer", "preparing");
+    // Every blob is looked up before any moves (the destination's HEADs, in parallel), so that what
+    // will be sent is known up front: Docker lists "Pulling fs layer" for exactly those.
+    const reuse = await Promise.all(blobs.map((blob) => this.#reuse(blob)));
+    const moving = blobs.filter((_, i) => !reuse[i]);
+    for (const blob of moving) {
+      if (!this.#transfers.has(blob.desc.digest)) this.#blobEvent(blob.desc, blob.role, "pending");
+    }
+    const transfers = moving.map((blob) => this.#transfer(blob));
     // Every transfer settles before the first failure is reported: none is left writing behind us.
     const outcomes = await Promise.allSettled(transfers);
     const failed = outcomes.find((o) => o.status === "rejected");
@@ -137,28 +159,45 @@ class CopyRun {
     await this.#putManifest(bytes, context);
   }
 
-  #copyBlob(desc: Descriptor, role: "config" | "layer"): Promise<void> {
-    let transfer = this.#blobs.get(desc.digest);
+  /** Whether the destination has the blob or mounts it; asked once per blob per copy. */
+  #reuse(blob: Blob): Promise<BlobReuse | undefined> {
+    let check = this.#checks.get(blob.desc.digest);
+    if (!check) {
+      check = this.#checkLimit(async () => {
+        const reuse = await this.#destination.reuseBlob(blob.desc, this.#source);
+        if (reuse) {
+          const from = reuse.kind === "mounted" ? { from: reuse.from } : {};
+          this.#blobEvent(blob.desc, blob.role, reuse.kind, from);
+        }
+        return reuse;
+      });
+      this.#checks.set(blob.desc.digest, check);
+    }
+    return check;
+  }
+
+  #transfer(blob: Blob): Promise<void> {
+    let transfer = this.#transfers.get(blob.desc.digest);
     if (!transfer) {
-      if (this.#limit.activeCount + this.#limit.pendingCount >= this.#concurrency) {
-        this.#blobEvent(desc, role, "waiting");
+      // A config is small and goes at once, outside the limit: Docker counts only layers against it.
+      if (blob.role === "config") transfer = this.#send(blob);
+      else {
+        if (this.#limit.activeCount + this.#limit.pendingCount >= this.#concurrency) {
+          this.#blobEvent(blob.desc, blob.role, "waiting");
+        }
+        transfer = this.#limit(() => this.#send(blob));
       }
-      transfer = this.#limit(() => this.#transferBlob(desc, role));
-      this.#blobs.set(desc.digest, transfer);
+      this.#transfers.set(blob.desc.digest, transfer);
     }
     return transfer;
   }
 
-  async #transferBlob(desc: Descriptor, role: "config" | "layer"): Promise<void> {
-    const digest = desc.digest as Digest;
-    const reuse = await this.#destination.reuseBlob(desc, this.#source);
-    if (reuse) {
-      this.#blobEvent(desc, role, reuse.kind, reuse.kind === "mounted" ? { from: reuse.from } : {});
-      return;
-    }
+  async #send({ desc, role }: Blob): Promise<void> {
     this.#blobEvent(desc, role, "transferring", { current: 0, total: desc.size });
-    await this.#destination.putBlob(desc, this.#source.blob(digest, desc.urls ?? []), (bytes) =>
-      this.#blobEvent(desc, role, "transferring", { current: bytes, total: desc.size }),
+    await this.#destination.putBlob(
+      desc,
+      this.#source.blob(desc.digest as Digest, desc.urls ?? []),
+      (bytes) => this.#blobEvent(desc, role, "transferring", { current: bytes, total: desc.size }),
     );
     this.#blobEvent(desc, role, "done");
   }

@@ -14,7 +14,7 @@ import { isLayerMediaType } from "../oci/mediatype.ts";
 import { defaultPlatform } from "../oci/platform.ts";
 import { parseNormalizedNamed, referenceName, referenceString, tagNameOnly } from "../oci/reference.ts";
 import type { IngestSource } from "../store/ingest.ts";
-import type { ImageData, ImageRecord, LayerRecord } from "../store/records.ts";
+import type { ImageData, ImageRecord, LayerRecord, RecordWriter } from "../store/records.ts";
 import { bytesSource } from "../store/sources.ts";
 import type { Store } from "../store/store.ts";
 import { checkDiffId, storedLayerInfo, withResume } from "./layers.ts";
@@ -29,10 +29,18 @@ export interface StoreDestinationOptions {
   repoDigests?: boolean;
 }
 
-/** What a commit did: the images it wrote, and each tag with the image it took it from, if any. */
+/** What a commit did: the images it wrote, and what each name now points at. */
 export interface StoreCommit {
   images: ImageRecord[];
-  tags: { name: string; image: ImageRecord; previous?: ImageRecord }[];
+  names: {
+    /** The full reference recorded: a tag (`host/repo:tag`) or a digest (`host/repo@sha256:…`). */
+    name: string;
+    image: ImageRecord;
+    /** The name points at an image it did not point at before (a new tag or RepoDigest). */
+    changed: boolean;
+    /** The image a moved tag was taken from (left dangling if it has no other name). */
+    previous?: ImageRecord;
+  }[];
 }
 
 interface PendingTop {
@@ -118,38 +126,50 @@ export class StoreDestination implements ImageDestination {
     try {
       this.#result = await this.#store.update((records) => {
         for (const image of this.#images.values()) records.putImage(image);
-        const tags: StoreCommit["tags"] = [];
+        const names: StoreCommit["names"] = [];
         for (const top of this.#tops) {
           if (!this.#images.has(top.target)) continue; // an artifact, not an image: blobs only
-          for (const name of top.names) {
-            const ref = tagNameOnly(parseNormalizedNamed(name));
-            if (this.#options.repoDigests) {
-              records.addRepoDigest(top.target, {
-                repository: referenceName(ref),
-                digest: top.repoDigest.digest,
-                mediaType: top.repoDigest.mediaType,
-                size: top.repoDigest.bytes.byteLength,
-              });
-            }
-            if (ref.digest) continue;
-            const tag = referenceString(ref);
-            const before = records.byTag(tag);
-            // LastTagTime belongs to "wharf tag": a tag that stays keeps its time, a moved one has none.
-            const kept =
-              before?.manifest.digest === top.target
-                ? (before.tags.find((t) => t.name === tag)?.lastTagTime ?? null)
-                : null;
-            records.setTag(tag, top.target, kept === null ? null : new Date(kept));
-            const moved = before && before.manifest.digest !== top.target ? before : undefined;
-            tags.push({ name: tag, image: records.get(top.target)!, ...(moved ? { previous: moved } : {}) });
-          }
+          for (const name of top.names) names.push(this.#recordName(records, top, name));
         }
         const images = [...this.#images.keys()].map((d) => records.get(d as Digest)!);
-        return { images, tags };
+        return { images, names };
       });
     } finally {
       await this.#lease.release();
     }
+  }
+
+  /** Records one name of a committed top: its RepoDigest (when asked) and its tag. */
+  #recordName(records: RecordWriter, top: PendingTop, name: string): StoreCommit["names"][number] {
+    const ref = tagNameOnly(parseNormalizedNamed(name));
+    const repository = referenceName(ref);
+    const before = records.get(top.target);
+    const knownDigest = before?.repoDigests.some(
+      (d) => d.repository === repository && d.digest === top.repoDigest.digest,
+    );
+    if (this.#options.repoDigests || ref.digest) {
+      records.addRepoDigest(top.target, {
+        repository,
+        digest: top.repoDigest.digest,
+        mediaType: top.repoDigest.mediaType,
+        size: top.repoDigest.bytes.byteLength,
+      });
+    }
+    if (ref.digest) {
+      return { name: referenceString(ref), image: records.get(top.target)!, changed: !knownDigest };
+    }
+    const tag = referenceString(ref);
+    const previous = records.byTag(tag);
+    const moved = previous?.manifest.digest !== top.target;
+    // LastTagTime belongs to "wharf tag": a tag that stays keeps its time, a moved one has none.
+    const kept = moved ? null : (previous?.tags.find((t) => t.name === tag)?.lastTagTime ?? null);
+    records.setTag(tag, top.target, kept === null ? null : new Date(kept));
+    return {
+      name: tag,
+      image: records.get(top.target)!,
+      changed: moved,
+      ...(moved && previous ? { previous } : {}),
+    };
   }
 
   async abort(): Promise<void> {

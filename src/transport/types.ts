@@ -67,8 +67,13 @@ export interface ImageDestination {
   abort(): Promise<void>;
 }
 
-/** A blob's progress through a copy, in neutral words; pull and push render them as Docker does. */
-export type BlobStatus = "preparing" | "waiting" | "exists" | "mounted" | "transferring" | "done";
+/**
+ * A blob's progress through a copy, in neutral words; pull and push render them as Docker does.
+ * Per manifest: "preparing" for each layer, then every blob's lookup ("exists", "mounted"), then
+ * "pending" for each blob that will move (all before any moves), then "waiting" (queued behind the
+ * concurrency limit), "transferring" with progress, "done".
+ */
+export type BlobStatus = "preparing" | "exists" | "mounted" | "pending" | "waiting" | "transferring" | "done";
 
 export type CopyEvent =
   /** The source's reference resolved to this manifest or index. */

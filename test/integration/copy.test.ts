@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
+import type { Digest } from "../../src/oci/digest.ts";
 import { Store } from "../../src/store/index.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
 import { wharf } from "../helpers/spawn.ts";
@@ -77,7 +78,7 @@ describe("wharf copy: registry and local store", () => {
     assert.match(r.stdout, /Writing manifest list to image destination\n$/);
     const store = await Store.open({ root });
     try {
-      assert.equal(await store.blobs.has(MULTI_INDEX), true);
+      assert.equal(await store.blobs.has(MULTI_INDEX as Digest), true);
       const records = store.read((rec) => rec.listAll());
       assert.deepEqual(records.map((x) => x.platform.architecture).sort(), ["amd64", "arm64"]);
       const tagged = store.read((rec) => rec.byTag("docker.io/library/multi:all"));
