@@ -159,18 +159,17 @@ function render(event: CopyEvent, ids: Map<string, string>, ref: Reference, prin
   if (event.type !== "blob" || event.role !== "layer") return;
   const id = ids.get(event.digest);
   if (id === undefined) return;
-  switch (event.status) {
-    case "waiting":
-      return printer.layer(id, "Waiting");
-    case "transferring":
-      return printer.layer(id, "Pushing", event.current ?? 0, event.total);
-    case "done":
-      return printer.layer(id, "Pushed");
-    case "exists":
-      return printer.layer(id, "Layer already exists");
-    case "mounted":
-      return printer.layer(id, `Mounted from ${event.from}`);
-  }
+  const statuses: Partial<Record<string, string>> = {
+    waiting: "Waiting",
+    transferring: "Pushing",
+    done: "Pushed",
+    exists: "Layer already exists",
+    mounted: `Mounted from ${event.from}`,
+  };
+  const status = statuses[event.status];
+  if (status === undefined) return;
+  if (event.status === "transferring") printer.layer(id, status, event.current ?? 0, event.total);
+  else printer.layer(id, status);
 }
 
 function shortId(digest: Digest | string): string {
