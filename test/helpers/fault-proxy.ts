@@ -2,8 +2,8 @@
  * A fault-injecting HTTP proxy in front of a real registry: requests pass through unchanged, except
  * one chosen cut (a dropped connection, which a real registry cannot be made to do on cue):
  *  - `{ blob, afterBytes }`: the first GET of that blob is cut off after a number of response bytes;
- *  - `{ upload: true, afterBytes }`: the first upload request with a body (PATCH, or PUT with a body)
- *    is cut off after the registry got that many bytes of it: both connections are dropped.
+ *  - `{ upload: true, afterBytes }`: the first upload request with a longer body (PATCH, or PUT with
+ *    a body) is cut off after the registry got that many bytes of it: both connections are dropped.
  * In upload mode the client's Host header goes through unchanged, so that the registry's upload
  * Locations name the proxy. It speaks plain HTTP over a real socket.
  */
@@ -56,7 +56,9 @@ export async function startFaultProxy(target: string, cut: Cut): Promise<FaultPr
       });
     });
     upstream.on("error", () => res.destroy());
-    const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"];
+    // Only a body longer than the cut can be cut in the middle.
+    const hasBody =
+      Number(req.headers["content-length"] ?? 0) > cut.afterBytes || req.headers["transfer-encoding"];
     const cutUpload =
       uploadMode &&
       !cutDone &&
