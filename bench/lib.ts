@@ -1,13 +1,24 @@
 /**
- * Helpers shared by the benchmarks (bench/pull.ts, bench/serve.ts): running and stopping commands,
- * cleaning up on exit or Ctrl-C, choosing and starting the wharf CLI, and small figures.
+ * Helpers shared by the benchmarks (bench/pull.ts, bench/push.ts, bench/serve.ts): running and
+ * stopping commands, cleaning up on exit or Ctrl-C, choosing and starting the wharf CLI, the nodeapp
+ * image, a dockerd of the bench's own, and small figures.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { unmountUnder } from "../test/helpers/mounts.ts";
 
 /** The repository root: where dist/ and src/ are found and `npm run build` runs. */
 export const REPO = resolve(import.meta.dirname, "..");
@@ -364,4 +375,113 @@ export async function startRegistry(
     await sleep(50);
   }
   return { name, child, base, log: () => log };
+}
+
+/** Removes a bench directory, unmounting what a container engine left mounted under it first. */
+export function removeTree(dir: string): void {
+  unmountUnder(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** PATH without node_modules/.bin: the fixture copies the machine's node + npm, as PEERS.md measured. */
+function systemPath(): string {
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
+    .join(delimiter);
+}
+
+/**
+ * The nodeapp image (../shared/fixtures/make-nodeapp.sh) as an OCI layout under `cache`, built once
+ * (about two minutes) and kept outside the repository.
+ */
+export async function ensureNodeapp(cache: string): Promise<{ layout: string; imageBytes: number }> {
+  mkdirSync(cache, { recursive: true });
+  const layout = join(cache, "nodeapp");
+  if (!existsSync(join(layout, "index.json"))) {
+    console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
+    const t0 = performance.now();
+    await exec("bash", [resolve(REPO, "../shared/fixtures/make-nodeapp.sh"), cache], {
+      env: { ...process.env, PATH: systemPath() },
+      inherit: true,
+    });
+    console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const blobsDir = join(layout, "blobs", "sha256");
+  let imageBytes = 0;
+  for (const b of readdirSync(blobsDir)) imageBytes += statSync(join(blobsDir, b)).size;
+  return { layout, imageBytes };
+}
+
+/**
+ * A dockerd of the bench's own (overlay2, own data-root and socket, `insecureRegistries` allowed),
+ * stopped and removed by `cleanups`. `H` is the docker CLI's host flag for it; `unavailable` says why
+ * it cannot run here.
+ */
+export async function startBenchDockerd(
+  work: string,
+  insecureRegistries: string[],
+  cleanups: Cleanups,
+): Promise<{ H: string[]; child?: ChildProcess; unavailable?: string }> {
+  if (!commandExists("dockerd")) return { H: [], unavailable: "dockerd is not installed (docker.io)" };
+  if (!commandExists("docker")) return { H: [], unavailable: "the docker CLI is not installed" };
+  const ddir = join(work, "docker");
+  mkdirSync(ddir, { recursive: true });
+  // exec-root holds a unix socket path: keep it short (108 bytes at most).
+  const execRoot = mkdtempSync(join("/tmp", "wb-dx-"));
+  cleanups.push(() => removeTree(execRoot));
+  const sock = join(execRoot, "docker.sock");
+  writeFileSync(
+    join(ddir, "daemon.json"),
+    JSON.stringify(
+      {
+        "storage-driver": "overlay2",
+        iptables: false,
+        "ip-masq": false,
+        bridge: "none",
+        "insecure-registries": insecureRegistries,
+        "data-root": join(ddir, "data"),
+        "exec-root": execRoot,
+        pidfile: join(ddir, "docker.pid"),
+        hosts: [`unix://${sock}`],
+      },
+      null,
+      2,
+    ),
+  );
+  const H = ["-H", `unix://${sock}`];
+  const d = spawn("dockerd", ["--config-file", join(ddir, "daemon.json")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let dLog = "";
+  d.stderr.on("data", (chunk) => {
+    dLog = (dLog + chunk).slice(-4000);
+  });
+  let unavailable: string | undefined;
+  await new Promise<void>((r) => {
+    d.once("spawn", r);
+    d.once("error", (err) => {
+      unavailable = `dockerd: ${err.message}`;
+      r();
+    });
+  });
+  cleanups.push(async () => {
+    await stopChild(d, 20_000);
+    removeTree(ddir);
+  });
+  const until = Date.now() + 60_000;
+  while (unavailable === undefined) {
+    if (d.exitCode !== null || d.signalCode !== null) {
+      const lines = dLog.trim().split("\n").slice(-3).join(" | ");
+      unavailable = `dockerd exited with ${d.exitCode ?? d.signalCode}: ${lines.slice(0, 400)}`;
+      break;
+    }
+    if (spawnSync("docker", [...H, "version"], { stdio: "ignore" }).status === 0) break;
+    if (Date.now() > until) {
+      unavailable = `dockerd did not answer in 60 s: ${dLog.trim().split("\n").at(-1)}`;
+      break;
+    }
+    await sleep(200);
+  }
+  return unavailable === undefined ? { H, child: d } : { H, child: d, unavailable };
 }

@@ -19,28 +19,13 @@
  * Everything started is stopped and every temporary store deleted, also on error or Ctrl-C; the
  * image cache stays. "MB" below is 2^20 bytes.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { delimiter, join, relative, resolve } from "node:path";
-import { unmountUnder } from "../test/helpers/mounts.ts";
+import { join, relative, resolve } from "node:path";
 import * as lib from "./lib.ts";
 
 const BENCH_DIR = import.meta.dirname;
-const MAKE_NODEAPP = resolve(BENCH_DIR, "../../shared/fixtures/make-nodeapp.sh");
-
-function removeTree(dir: string): void {
-  unmountUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
-}
-
-/** PATH without node_modules/.bin: the fixture copies the machine's node + npm, as PEERS.md measured. */
-function systemPath(): string {
-  return (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
-    .join(delimiter);
-}
+const removeTree = lib.removeTree;
 
 interface Peer {
   name: string;
@@ -71,21 +56,7 @@ async function main(): Promise<void> {
     }
 
     // 1. The image, cached outside the repository.
-    const cache = resolve(values.cache);
-    mkdirSync(cache, { recursive: true });
-    const layout = join(cache, "nodeapp");
-    if (!existsSync(join(layout, "index.json"))) {
-      console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
-      const t0 = performance.now();
-      await lib.exec("bash", [MAKE_NODEAPP, cache], {
-        env: { ...process.env, PATH: systemPath() },
-        inherit: true,
-      });
-      console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const blobsDir = join(layout, "blobs", "sha256");
-    let imageBytes = 0;
-    for (const b of readdirSync(blobsDir)) imageBytes += statSync(join(blobsDir, b)).size;
+    const { layout, imageBytes } = await lib.ensureNodeapp(resolve(values.cache));
     console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
 
     const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-pull-"));
@@ -206,68 +177,11 @@ async function main(): Promise<void> {
       reset: async () => {},
     };
     peers.push(docker);
-    let dockerd: ChildProcess | undefined;
-    if (!lib.commandExists("dockerd")) docker.unavailable = "dockerd is not installed (docker.io)";
-    else if (!lib.commandExists("docker")) docker.unavailable = "the docker CLI is not installed";
+    const daemon = await lib.startBenchDockerd(work, [host], cleanups);
+    const dockerd = daemon.child;
+    if (daemon.unavailable !== undefined) docker.unavailable = daemon.unavailable;
     else {
-      const ddir = join(work, "docker");
-      mkdirSync(ddir, { recursive: true });
-      // exec-root holds a unix socket path: keep it short (108 bytes at most).
-      const execRoot = mkdtempSync(join("/tmp", "wb-dx-"));
-      cleanups.push(() => removeTree(execRoot));
-      const sock = join(execRoot, "docker.sock");
-      writeFileSync(
-        join(ddir, "daemon.json"),
-        JSON.stringify(
-          {
-            "storage-driver": "overlay2",
-            iptables: false,
-            "ip-masq": false,
-            bridge: "none",
-            "insecure-registries": [host],
-            "data-root": join(ddir, "data"),
-            "exec-root": execRoot,
-            pidfile: join(ddir, "docker.pid"),
-            hosts: [`unix://${sock}`],
-          },
-          null,
-          2,
-        ),
-      );
-      const H = ["-H", `unix://${sock}`];
-      const d = spawn("dockerd", ["--config-file", join(ddir, "daemon.json")], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      dockerd = d;
-      let dLog = "";
-      d.stderr.on("data", (chunk) => {
-        dLog = (dLog + chunk).slice(-4000);
-      });
-      await new Promise<void>((r) => {
-        d.once("spawn", r);
-        d.once("error", (err) => {
-          docker.unavailable = `dockerd: ${err.message}`;
-          r();
-        });
-      });
-      cleanups.push(async () => {
-        await lib.stopChild(d, 20_000);
-        removeTree(ddir);
-      });
-      const until = Date.now() + 60_000;
-      while (docker.unavailable === undefined) {
-        if (d.exitCode !== null || d.signalCode !== null) {
-          const lines = dLog.trim().split("\n").slice(-3).join(" | ");
-          docker.unavailable = `dockerd exited with ${d.exitCode ?? d.signalCode}: ${lines.slice(0, 400)}`;
-          break;
-        }
-        if (spawnSync("docker", [...H, "version"], { stdio: "ignore" }).status === 0) break;
-        if (Date.now() > until) {
-          docker.unavailable = `dockerd did not answer in 60 s: ${dLog.trim().split("\n").at(-1)}`;
-          break;
-        }
-        await lib.sleep(200);
-      }
+      const H = daemon.H;
       docker.pull = () => lib.exec("docker", [...H, "pull", image]);
       docker.reset = async () => {
         await lib.exec("docker", [...H, "rmi", "-f", image]);
