@@ -3,10 +3,11 @@
  * ImageSource and ImageDestination, so that `wharf copy` and the library's `copyBetween` take any pair.
  */
 import { WharfError } from "../errors.ts";
-import type { Reference } from "../oci/reference.ts";
+import { type Reference, referenceString, tagNameOnly } from "../oci/reference.ts";
 import type { RegistryClient } from "../registry/client/client.ts";
 import type { ManifestRef } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
+import { RegistryDestination } from "./registry-destination.ts";
 import { RegistrySource } from "./registry-source.ts";
 import { StoreDestination } from "./store-destination.ts";
 import { StoreSource } from "./store-source.ts";
@@ -54,6 +55,16 @@ export async function openDestination(
         names: [where.name],
       };
     }
+    case "docker":
+      // A tag for the top manifest (latest when none is named); by digest when a digest is named.
+      return {
+        destination: new RegistryDestination(
+          await ctx.registryClient(where.ref),
+          where.ref.digest === undefined ? tagNameOnly(where.ref) : where.ref,
+          { ownsClient: true },
+        ),
+        names: [referenceString(where.ref)],
+      };
     default:
       throw unsupported(where.transport, "destination");
   }

@@ -31,6 +31,8 @@ const MAX_MOUNT_ATTEMPTS = 3;
 export interface RegistryDestinationOptions {
   /** Where blobs were seen (mount candidates); pushed and found blobs are recorded in it. */
   cache?: BlobInfoCache;
+  /** Close the client at commit or abort (a destination opened for one copy owns its client). */
+  ownsClient?: boolean;
 }
 
 export class RegistryDestination implements ImageDestination {
@@ -39,6 +41,7 @@ export class RegistryDestination implements ImageDestination {
   readonly #ref: Reference;
   readonly #location: RegistryLocation;
   readonly #cache: BlobInfoCache | undefined;
+  readonly #ownsClient: boolean;
 
   /** `ref`: the registry (domain), repository (path) and the tag for the top manifest. */
   constructor(client: RegistryClient, ref: Reference, options: RegistryDestinationOptions = {}) {
@@ -46,6 +49,7 @@ export class RegistryDestination implements ImageDestination {
     this.#ref = ref;
     this.#location = { registry: ref.domain, repository: ref.path };
     this.#cache = options.cache;
+    this.#ownsClient = options.ownsClient === true;
   }
 
   async reuseBlob(desc: Descriptor, source: ImageSource): Promise<BlobReuse | undefined> {
@@ -96,10 +100,18 @@ export class RegistryDestination implements ImageDestination {
   }
 
   /** Nothing to make visible: every put is visible on the registry when it returns. */
-  async commit(): Promise<void> {}
+  async commit(): Promise<void> {
+    await this.#release();
+  }
 
   /** Nothing to roll back remotely: untagged leftovers are the registry's GC's (see above). */
-  async abort(): Promise<void> {}
+  async abort(): Promise<void> {
+    await this.#release();
+  }
+
+  async #release(): Promise<void> {
+    if (this.#ownsClient) await this.#client.close();
+  }
 
   #record(digest: Digest): void {
     this.#cache?.record(this.#location, [digest]);

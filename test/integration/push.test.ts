@@ -225,6 +225,18 @@ describe("wharf push: names, defaults, quiet", () => {
   });
 });
 
+describe("wharf copy to docker://", () => {
+  test("wharf:NAME -> docker://HOST/REPO:TAG puts the stored manifest, and the process ends", async () => {
+    const run = wharfIn(tempDir("wharf-push-store-"));
+    await ok(run("pull", `${served.host}/busybox:latest`));
+    const r = await ok(
+      run("copy", `wharf:${served.host}/busybox:latest`, `docker://${plain.host}/viacopy/app:c1`),
+    );
+    assert.match(r.stdout, /Writing manifest to image destination\n$/);
+    assert.deepEqual(await rawManifest(`${plain.host}/viacopy/app:c1`), MANIFEST);
+  });
+});
+
 describe("wharf push with authentication", () => {
   for (const [name, reg, anonymous] of [
     ["distribution, htpasswd", basicReg, /^unauthorized: authentication required/],

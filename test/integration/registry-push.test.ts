@@ -12,10 +12,17 @@ import { after, describe, test } from "node:test";
 import { isWharfError } from "../../src/errors.ts";
 import { type Digest, digestBytes } from "../../src/oci/digest.ts";
 import { OciMediaType } from "../../src/oci/mediatype.ts";
+import { parseNormalizedNamed } from "../../src/oci/reference.ts";
 import { RegistryClient, type RegistryClientOptions } from "../../src/registry/client/index.ts";
 import { bytesSource, fileSource } from "../../src/store/sources.ts";
+import { BlobInfoCache } from "../../src/transport/blob-info-cache.ts";
+import { copyAndCommit } from "../../src/transport/copy.ts";
+import { RegistryDestination } from "../../src/transport/registry-destination.ts";
+import { RegistrySource } from "../../src/transport/registry-source.ts";
+import type { CopyEvent } from "../../src/transport/types.ts";
 import {
   BUSYBOX_LAYOUT,
+  BUSYBOX_MULTI_LAYOUT,
   pushFixtures,
   startDistribution,
   startTokenIssuer,
@@ -174,5 +181,75 @@ describe("push without access", () => {
         .some((r) => decodeURIComponent(r.url).includes("repository:team/app:pull,push")),
     );
     assert.equal(await c.blobExists("team/app", blob.digest), true);
+  });
+});
+
+describe("RegistryDestination under the copy engine", () => {
+  const MULTI_INDEX: Digest = JSON.parse(readFileSync(join(BUSYBOX_MULTI_LAYOUT, "index.json"), "utf8"))
+    .manifests[0].digest;
+
+  test("an index with --all, same registry: every blob mounted from the source repository", async () => {
+    const events: CopyEvent[] = [];
+    const source = new RegistrySource(
+      client(plain.host),
+      parseNormalizedNamed(`${plain.host}/busybox:multi`),
+    );
+    const target = parseNormalizedNamed(`${plain.host}/copied/multi:v1`);
+    const result = await copyAndCommit(source, new RegistryDestination(client(plain.host), target), {
+      all: true,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(result.top.digest, MULTI_INDEX);
+    const blobs = events.filter((e) => e.type === "blob" && ["mounted", "exists", "done"].includes(e.status));
+    assert.ok(blobs.length > 0);
+    assert.ok(
+      blobs.every(
+        (e) => e.type === "blob" && (e.status === "mounted" ? e.from === "busybox" : e.status === "exists"),
+      ),
+    );
+    const top = events.filter((e) => e.type === "manifest");
+    assert.equal(top.at(-1)?.type === "manifest" && top.at(-1)?.top, true);
+    const { stdout } = await tool("skopeo", [
+      "inspect",
+      "--raw",
+      "--tls-verify=false",
+      `docker://${plain.host}/copied/multi:v1`,
+    ]);
+    assert.equal(digestBytes(stdout), MULTI_INDEX);
+  });
+
+  test("to another registry: uploaded, then found by HEAD the second time; the cache offers mounts", async () => {
+    const cache = BlobInfoCache.forStore(tempDir("wharf-push-cache-"));
+    after(() => cache.close());
+    const copy = (tag: string) =>
+      copyAndCommit(
+        new RegistrySource(client(plain.host), parseNormalizedNamed(`${plain.host}/busybox:latest`)),
+        new RegistryDestination(
+          client(served.host),
+          parseNormalizedNamed(`${served.host}/copied/one:${tag}`),
+          {
+            cache,
+          },
+        ),
+        {},
+      );
+    const first = await copy("a");
+    assert.equal(first.top.digest, MANIFEST_DIGEST);
+    for (const b of BLOBS) assert.deepEqual(cache.candidates(served.host, b.digest), ["copied/one"]);
+    const statuses: string[] = [];
+    await copyAndCommit(
+      new RegistrySource(client(plain.host), parseNormalizedNamed(`${plain.host}/busybox:latest`)),
+      new RegistryDestination(client(served.host), parseNormalizedNamed(`${served.host}/copied/two:b`), {
+        cache,
+      }),
+      {
+        onEvent: (e) =>
+          e.type === "blob" && e.role === "layer" && statuses.push(`${e.status}:${e.from ?? ""}`),
+      },
+    );
+    assert.deepEqual(
+      statuses.filter((s) => !s.startsWith("preparing") && !s.startsWith("waiting")),
+      ["mounted:copied/one", "mounted:copied/one", "mounted:copied/one"],
+    );
   });
 });

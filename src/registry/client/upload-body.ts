@@ -23,6 +23,8 @@ export class ContentCursor {
   #carry: Uint8Array | undefined;
   /** Each range claims the stream; an abandoned range (its request failed) stops reading. */
   #generation = 0;
+  /** The last position reported: progress is reported when it changes (forward, or back on a resume). */
+  #reported = 0;
   /** The last range was read to its end: the stream stands exactly at #position. */
   #settled = false;
 
@@ -65,7 +67,7 @@ export class ContentCursor {
       }
       left -= chunk.byteLength;
       this.#position += chunk.byteLength;
-      this.#onProgress?.(this.#position);
+      this.#report();
       if (left === 0) this.#settled = true;
       yield chunk;
     }
@@ -91,6 +93,12 @@ export class ContentCursor {
       this.#position += skip;
       if (skip < next.value.byteLength) this.#carry = next.value.subarray(skip);
     }
+    this.#report();
+  }
+
+  #report(): void {
+    if (this.#position === this.#reported) return;
+    this.#reported = this.#position;
     this.#onProgress?.(this.#position);
   }
 
