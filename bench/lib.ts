@@ -485,3 +485,72 @@ export async function startBenchDockerd(
   }
   return unavailable === undefined ? { H, child: d } : { H, child: d, unavailable };
 }
+
+/** A tool's figures over the runs, as the results table reads them. */
+export interface PeerFigures {
+  name: string;
+  /** Why it did not run (all runs), if so. */
+  unavailable?: string;
+  times: number[];
+  rss: number[];
+  /** Shown in the RSS column when the tool itself has no figure (a daemon's). */
+  rssNote?: string;
+}
+
+/** Prints the results table (median, min, max, peak RSS) and returns the medians by tool name. */
+export function printResultsTable(peers: readonly PeerFigures[], runs: number): Map<string, number> {
+  const mb = (kib: number) => (kib / 1024).toFixed(1);
+  console.log("");
+  console.log(
+    `${"tool".padEnd(14)} ${"median s".padStart(9)} ${"min s".padStart(7)} ${"max s".padStart(7)}  ${"peak RSS MB".padStart(11)}`,
+  );
+  const medians = new Map<string, number>();
+  for (const p of peers) {
+    if (p.times.length === 0 || (p.unavailable && p.times.length < runs)) {
+      console.log(`${p.name.padEnd(14)} unavailable: ${p.unavailable ?? "no runs"}`);
+      continue;
+    }
+    const med = median(p.times);
+    medians.set(p.name, med);
+    const rss = p.rss.length > 0 ? mb(Math.max(...p.rss)) : (p.rssNote ?? "n/a");
+    const fixed = (x: number, width: number) => x.toFixed(3).padStart(width);
+    console.log(
+      `${p.name.padEnd(14)} ${fixed(med, 9)} ${fixed(Math.min(...p.times), 7)} ${fixed(Math.max(...p.times), 7)}  ${rss.padStart(11)}`,
+    );
+  }
+  console.log("");
+  return medians;
+}
+
+/** "wharf/LABEL time: R" for each peer, R = wharf's median over the peer's. */
+export function printRatios(
+  medians: Map<string, number>,
+  wharf: string,
+  peers: readonly (readonly [peer: string, label: string, goal: string])[],
+): void {
+  const w = medians.get(wharf);
+  for (const [peer, label, goal] of peers) {
+    const o = medians.get(peer);
+    const value = w === undefined || o === undefined ? "n/a" : (w / o).toFixed(2);
+    console.log(`wharf/${label} time: ${value}${goal}`);
+  }
+}
+
+/**
+ * The common start of the nodeapp benches (pull, push): the peers' packages (unless --no-setup), the
+ * image, and a work directory (under --dir or the system's temp dir) removed by `cleanups`.
+ */
+export async function prepareNodeappBench(
+  values: { "no-setup"?: boolean; cache: string; dir?: string },
+  cleanups: Cleanups,
+  prefix: string,
+): Promise<{ layout: string; work: string }> {
+  if (!values["no-setup"]) {
+    await exec("bash", [join(REPO, "bench", "setup-peers.sh")], { inherit: true });
+  }
+  const { layout, imageBytes } = await ensureNodeapp(resolve(values.cache));
+  console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
+  const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), prefix));
+  cleanups.push(() => removeTree(work));
+  return { layout, work };
+}

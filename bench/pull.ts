@@ -19,12 +19,12 @@
  * Everything started is stopped and every temporary store deleted, also on error or Ctrl-C; the
  * image cache stays. "MB" below is 2^20 bytes.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, relative } from "node:path";
 import * as lib from "./lib.ts";
 
-const BENCH_DIR = import.meta.dirname;
+const _BENCH_DIR = import.meta.dirname;
 const removeTree = lib.removeTree;
 
 interface Peer {
@@ -50,17 +50,8 @@ async function main(): Promise<void> {
   const { cleanups, cleanup } = lib.cleanupOnExit();
 
   try {
-    // 0. Packages.
-    if (!values["no-setup"]) {
-      await lib.exec("bash", [join(BENCH_DIR, "setup-peers.sh")], { inherit: true });
-    }
-
-    // 1. The image, cached outside the repository.
-    const { layout, imageBytes } = await lib.ensureNodeapp(resolve(values.cache));
-    console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
-
-    const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-pull-"));
-    cleanups.push(() => removeTree(work));
+    // The packages, the image (cached outside the repository), a work directory.
+    const { layout, work } = await lib.prepareNodeappBench(values, cleanups, "wharf-bench-pull-");
 
     // The registry.
     const port = await lib.freePort();
@@ -224,37 +215,12 @@ async function main(): Promise<void> {
 
     // 4. The table and the ratios.
     const mb = (kib: number) => (kib / 1024).toFixed(1);
-    console.log("");
-    console.log(
-      `${"tool".padEnd(14)} ${"median s".padStart(9)} ${"min s".padStart(7)} ${"max s".padStart(7)}  ${"peak RSS MB".padStart(11)}`,
-    );
-    const medians = new Map<string, number>();
-    for (const p of peers) {
-      if (p.times.length === 0 || (p.unavailable && p.times.length < runs)) {
-        console.log(`${p.name.padEnd(14)} unavailable: ${p.unavailable ?? "no runs"}`);
-        continue;
-      }
-      const med = lib.median(p.times);
-      medians.set(p.name, med);
-      const rss = p.rss.length > 0 ? mb(Math.max(...p.rss)) : (p.rssNote ?? "n/a");
-      console.log(
-        `${p.name.padEnd(14)} ${med.toFixed(3).padStart(9)} ${Math.min(...p.times)
-          .toFixed(3)
-          .padStart(7)} ${Math.max(...p.times)
-          .toFixed(3)
-          .padStart(7)}  ${rss.padStart(11)}`,
-      );
-    }
-    console.log("");
-    const w = medians.get("wharf pull");
-    const ratio = (peer: string, label: string, goal: string) => {
-      const o = medians.get(peer);
-      const value = w === undefined || o === undefined ? "n/a" : (w / o).toFixed(2);
-      console.log(`wharf/${label} time: ${value}${goal}`);
-    };
-    ratio("skopeo copy", "skopeo", " (goal <= 2.0)");
-    ratio("podman pull", "podman", " (goal <= 0.25)");
-    ratio("docker pull", "docker", "");
+    const medians = lib.printResultsTable(peers, runs);
+    lib.printRatios(medians, "wharf pull", [
+      ["skopeo copy", "skopeo", " (goal <= 2.0)"],
+      ["podman pull", "podman", " (goal <= 0.25)"],
+      ["docker pull", "docker", ""],
+    ]);
     const wharfPeer = peers[0]!;
     const wharfRss = wharfPeer.rss.length > 0 ? `${mb(Math.max(...wharfPeer.rss))} MB` : "n/a";
     console.log(`wharf peak RSS: ${wharfRss} (goal < 150 MB)`);

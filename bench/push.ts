@@ -13,18 +13,14 @@
  * - Runs are interleaved (wharf, skopeo, docker, wharf, ...); medians, min, max, peak RSS of wharf and
  *   skopeo (/usr/bin/time -f %M), and the ratios. "MB" is 2^20 bytes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, relative } from "node:path";
 import * as lib from "./lib.ts";
 
-const BENCH_DIR = import.meta.dirname;
+const _BENCH_DIR = import.meta.dirname;
 
-interface Peer {
-  name: string;
-  unavailable?: string;
-  times: number[];
-  rss: number[];
+interface Peer extends lib.PeerFigures {
   /** Untimed: whatever must happen before a push to the fresh registry at `target`. */
   prepare(): Promise<void>;
   /** One timed push to `target`. */
@@ -38,13 +34,7 @@ async function main(): Promise<void> {
   const benchStart = performance.now();
   const { cleanups, cleanup } = lib.cleanupOnExit();
   try {
-    if (!values["no-setup"]) {
-      await lib.exec("bash", [join(BENCH_DIR, "setup-peers.sh")], { inherit: true });
-    }
-    const { layout, imageBytes } = await lib.ensureNodeapp(resolve(values.cache));
-    console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
-    const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-push-"));
-    cleanups.push(() => lib.removeTree(work));
+    const { layout, work } = await lib.prepareNodeappBench(values, cleanups, "wharf-bench-push-");
 
     // The seed registry: where wharf and dockerd get the image from.
     const seed = `127.0.0.1:${await lib.freePort()}`;
@@ -114,6 +104,7 @@ async function main(): Promise<void> {
       rss: [],
       prepare: async () => {},
       push: async () => ({ stdout: "", seconds: 0, rssKiB: 0 }),
+      rssNote: "n/a (daemon)",
     };
     peers.push(docker);
     const daemon = await lib.startBenchDockerd(work, [seed, target], cleanups);
@@ -163,39 +154,11 @@ async function main(): Promise<void> {
       console.log(`run ${i + 1}/${runs}: ${line.join(", ")}`);
     }
 
-    const mb = (kib: number) => (kib / 1024).toFixed(1);
-    console.log("");
-    console.log(
-      `${"tool".padEnd(12)} ${"median s".padStart(9)} ${"min s".padStart(7)} ${"max s".padStart(7)}  ${"peak RSS MB".padStart(11)}`,
-    );
-    const medians = new Map<string, number>();
-    for (const p of peers) {
-      if (p.times.length < runs) {
-        console.log(`${p.name.padEnd(12)} unavailable: ${p.unavailable ?? "no runs"}`);
-        continue;
-      }
-      const med = lib.median(p.times);
-      medians.set(p.name, med);
-      const rss = p.rss.length > 0 ? mb(Math.max(...p.rss)) : "n/a (daemon)";
-      console.log(
-        `${p.name.padEnd(12)} ${med.toFixed(3).padStart(9)} ${Math.min(...p.times)
-          .toFixed(3)
-          .padStart(7)} ${Math.max(...p.times)
-          .toFixed(3)
-          .padStart(7)}  ${rss.padStart(11)}`,
-      );
-    }
-    console.log("");
-    const w = medians.get("wharf push");
-    for (const [peer, label, goal] of [
+    const medians = lib.printResultsTable(peers, runs);
+    lib.printRatios(medians, "wharf push", [
       ["skopeo copy", "skopeo", " (goal <= 1.0)"],
       ["docker push", "docker", ""],
-    ] as const) {
-      const o = medians.get(peer);
-      console.log(
-        `wharf/${label} time: ${w === undefined || o === undefined ? "n/a" : (w / o).toFixed(2)}${goal}`,
-      );
-    }
+    ]);
     console.log(
       `runs: ${runs}; wharf CLI: ${cli.label}; whole bench ${((performance.now() - benchStart) / 1000).toFixed(0)} s`,
     );

@@ -22,6 +22,25 @@ export interface FaultProxy {
 
 export type Cut = { blob: string; afterBytes: number } | { upload: true; afterBytes: number };
 
+/** Passes the first `limit` bytes of `from` to `to`, then calls `drop` once they are written. */
+function forwardThenDrop(
+  from: NodeJS.ReadableStream,
+  to: NodeJS.WritableStream,
+  limit: number,
+  drop: () => void,
+): void {
+  let sent = 0;
+  from.on("data", (chunk: Buffer) => {
+    if (sent >= limit) return;
+    const part = chunk.subarray(0, limit - sent);
+    sent += part.length;
+    const full = sent >= limit;
+    to.write(part, () => {
+      if (full) drop();
+    });
+  });
+}
+
 export async function startFaultProxy(target: string, cut: Cut): Promise<FaultProxy> {
   const requests: FaultProxy["requests"] = [];
   let cutDone = false;
@@ -43,16 +62,9 @@ export async function startFaultProxy(target: string, cut: Cut): Promise<FaultPr
         return;
       }
       cutDone = true;
-      let sent = 0;
-      up.on("data", (chunk: Buffer) => {
-        if (sent >= cut.afterBytes) return;
-        const part = chunk.subarray(0, cut.afterBytes - sent);
-        sent += part.length;
-        res.write(part);
-        if (sent >= cut.afterBytes) {
-          up.destroy();
-          res.socket?.destroy();
-        }
+      forwardThenDrop(up, res, cut.afterBytes, () => {
+        up.destroy();
+        res.socket?.destroy();
       });
     });
     upstream.on("error", () => res.destroy());
@@ -70,21 +82,13 @@ export async function startFaultProxy(target: string, cut: Cut): Promise<FaultPr
       return;
     }
     cutDone = true;
-    let sent = 0;
-    req.on("data", (chunk: Buffer) => {
-      if (sent >= cut.afterBytes) return;
-      const part = chunk.subarray(0, cut.afterBytes - sent);
-      sent += part.length;
-      const full = sent >= cut.afterBytes;
-      // The registry gets the first bytes (flushed), then both connections drop.
-      upstream.write(part, () => {
-        if (!full) return;
-        setTimeout(() => {
-          upstream.destroy();
-          req.socket.destroy();
-        }, 50);
-      });
-    });
+    // The registry gets the first bytes (flushed, given a moment to store them), then both drop.
+    forwardThenDrop(req, upstream, cut.afterBytes, () =>
+      setTimeout(() => {
+        upstream.destroy();
+        req.socket.destroy();
+      }, 50),
+    );
   });
   const host = await listen(server);
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));

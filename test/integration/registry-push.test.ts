@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { isWharfError } from "../../src/errors.ts";
 import { type Digest, digestBytes } from "../../src/oci/digest.ts";
 import { OciMediaType } from "../../src/oci/mediatype.ts";
 import { parseNormalizedNamed } from "../../src/oci/reference.ts";
-import { RegistryClient, type RegistryClientOptions } from "../../src/registry/client/index.ts";
+import type { RegistryClientOptions } from "../../src/registry/client/index.ts";
 import { bytesSource, fileSource } from "../../src/store/sources.ts";
 import { BlobInfoCache } from "../../src/transport/blob-info-cache.ts";
 import { copyAndCommit } from "../../src/transport/copy.ts";
@@ -28,21 +27,14 @@ import {
   startTokenIssuer,
 } from "../helpers/distribution.ts";
 import { startFaultProxy } from "../helpers/fault-proxy.ts";
+import { readAll, client as registryClient } from "../helpers/registry-client.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
 import { startWharfServe } from "../helpers/wharf-serve.ts";
 
-function client(host: string, options: RegistryClientOptions = {}): RegistryClient {
-  const c = new RegistryClient(host, { retryBaseDelayMs: 10, ...options });
-  after(() => c.close());
-  return c;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+/** Short backoffs: the faults here are injected. */
+const client = (host: string, options: RegistryClientOptions = {}) =>
+  registryClient(host, { retryBaseDelayMs: 10, ...options });
 
 function layoutBlob(digest: string): Buffer {
   const [alg, hex] = digest.split(":") as [string, string];
