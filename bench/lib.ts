@@ -1,13 +1,24 @@
 /**
- * Helpers shared by the benchmarks (bench/pull.ts, bench/serve.ts): running and stopping commands,
- * cleaning up on exit or Ctrl-C, choosing and starting the wharf CLI, and small figures.
+ * Helpers shared by the benchmarks (bench/pull.ts, bench/push.ts, bench/serve.ts): running and
+ * stopping commands, cleaning up on exit or Ctrl-C, choosing and starting the wharf CLI, the nodeapp
+ * image, a dockerd of the bench's own, and small figures.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { unmountUnder } from "../test/helpers/mounts.ts";
 
 /** The repository root: where dist/ and src/ are found and `npm run build` runs. */
 export const REPO = resolve(import.meta.dirname, "..");
@@ -364,4 +375,182 @@ export async function startRegistry(
     await sleep(50);
   }
   return { name, child, base, log: () => log };
+}
+
+/** Removes a bench directory, unmounting what a container engine left mounted under it first. */
+export function removeTree(dir: string): void {
+  unmountUnder(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** PATH without node_modules/.bin: the fixture copies the machine's node + npm, as PEERS.md measured. */
+function systemPath(): string {
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
+    .join(delimiter);
+}
+
+/**
+ * The nodeapp image (../shared/fixtures/make-nodeapp.sh) as an OCI layout under `cache`, built once
+ * (about two minutes) and kept outside the repository.
+ */
+export async function ensureNodeapp(cache: string): Promise<{ layout: string; imageBytes: number }> {
+  mkdirSync(cache, { recursive: true });
+  const layout = join(cache, "nodeapp");
+  if (!existsSync(join(layout, "index.json"))) {
+    console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
+    const t0 = performance.now();
+    await exec("bash", [resolve(REPO, "../shared/fixtures/make-nodeapp.sh"), cache], {
+      env: { ...process.env, PATH: systemPath() },
+      inherit: true,
+    });
+    console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const blobsDir = join(layout, "blobs", "sha256");
+  let imageBytes = 0;
+  for (const b of readdirSync(blobsDir)) imageBytes += statSync(join(blobsDir, b)).size;
+  return { layout, imageBytes };
+}
+
+/**
+ * A dockerd of the bench's own (overlay2, own data-root and socket, `insecureRegistries` allowed),
+ * stopped and removed by `cleanups`. `H` is the docker CLI's host flag for it; `unavailable` says why
+ * it cannot run here.
+ */
+export async function startBenchDockerd(
+  work: string,
+  insecureRegistries: string[],
+  cleanups: Cleanups,
+): Promise<{ H: string[]; child?: ChildProcess; unavailable?: string }> {
+  if (!commandExists("dockerd")) return { H: [], unavailable: "dockerd is not installed (docker.io)" };
+  if (!commandExists("docker")) return { H: [], unavailable: "the docker CLI is not installed" };
+  const ddir = join(work, "docker");
+  mkdirSync(ddir, { recursive: true });
+  // exec-root holds a unix socket path: keep it short (108 bytes at most).
+  const execRoot = mkdtempSync(join("/tmp", "wb-dx-"));
+  cleanups.push(() => removeTree(execRoot));
+  const sock = join(execRoot, "docker.sock");
+  writeFileSync(
+    join(ddir, "daemon.json"),
+    JSON.stringify(
+      {
+        "storage-driver": "overlay2",
+        iptables: false,
+        "ip-masq": false,
+        bridge: "none",
+        "insecure-registries": insecureRegistries,
+        "data-root": join(ddir, "data"),
+        "exec-root": execRoot,
+        pidfile: join(ddir, "docker.pid"),
+        hosts: [`unix://${sock}`],
+      },
+      null,
+      2,
+    ),
+  );
+  const H = ["-H", `unix://${sock}`];
+  const d = spawn("dockerd", ["--config-file", join(ddir, "daemon.json")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let dLog = "";
+  d.stderr.on("data", (chunk) => {
+    dLog = (dLog + chunk).slice(-4000);
+  });
+  let unavailable: string | undefined;
+  await new Promise<void>((r) => {
+    d.once("spawn", r);
+    d.once("error", (err) => {
+      unavailable = `dockerd: ${err.message}`;
+      r();
+    });
+  });
+  cleanups.push(async () => {
+    await stopChild(d, 20_000);
+    removeTree(ddir);
+  });
+  const until = Date.now() + 60_000;
+  while (unavailable === undefined) {
+    if (d.exitCode !== null || d.signalCode !== null) {
+      const lines = dLog.trim().split("\n").slice(-3).join(" | ");
+      unavailable = `dockerd exited with ${d.exitCode ?? d.signalCode}: ${lines.slice(0, 400)}`;
+      break;
+    }
+    if (spawnSync("docker", [...H, "version"], { stdio: "ignore" }).status === 0) break;
+    if (Date.now() > until) {
+      unavailable = `dockerd did not answer in 60 s: ${dLog.trim().split("\n").at(-1)}`;
+      break;
+    }
+    await sleep(200);
+  }
+  return unavailable === undefined ? { H, child: d } : { H, child: d, unavailable };
+}
+
+/** A tool's figures over the runs, as the results table reads them. */
+export interface PeerFigures {
+  name: string;
+  /** Why it did not run (all runs), if so. */
+  unavailable?: string;
+  times: number[];
+  rss: number[];
+  /** Shown in the RSS column when the tool itself has no figure (a daemon's). */
+  rssNote?: string;
+}
+
+/** Prints the results table (median, min, max, peak RSS) and returns the medians by tool name. */
+export function printResultsTable(peers: readonly PeerFigures[], runs: number): Map<string, number> {
+  const mb = (kib: number) => (kib / 1024).toFixed(1);
+  console.log("");
+  console.log(
+    `${"tool".padEnd(14)} ${"median s".padStart(9)} ${"min s".padStart(7)} ${"max s".padStart(7)}  ${"peak RSS MB".padStart(11)}`,
+  );
+  const medians = new Map<string, number>();
+  for (const p of peers) {
+    if (p.times.length === 0 || (p.unavailable && p.times.length < runs)) {
+      console.log(`${p.name.padEnd(14)} unavailable: ${p.unavailable ?? "no runs"}`);
+      continue;
+    }
+    const med = median(p.times);
+    medians.set(p.name, med);
+    const rss = p.rss.length > 0 ? mb(Math.max(...p.rss)) : (p.rssNote ?? "n/a");
+    const fixed = (x: number, width: number) => x.toFixed(3).padStart(width);
+    console.log(
+      `${p.name.padEnd(14)} ${fixed(med, 9)} ${fixed(Math.min(...p.times), 7)} ${fixed(Math.max(...p.times), 7)}  ${rss.padStart(11)}`,
+    );
+  }
+  console.log("");
+  return medians;
+}
+
+/** "wharf/LABEL time: R" for each peer, R = wharf's median over the peer's. */
+export function printRatios(
+  medians: Map<string, number>,
+  wharf: string,
+  peers: readonly (readonly [peer: string, label: string, goal: string])[],
+): void {
+  const w = medians.get(wharf);
+  for (const [peer, label, goal] of peers) {
+    const o = medians.get(peer);
+    const value = w === undefined || o === undefined ? "n/a" : (w / o).toFixed(2);
+    console.log(`wharf/${label} time: ${value}${goal}`);
+  }
+}
+
+/**
+ * The common start of the nodeapp benches (pull, push): the peers' packages (unless --no-setup), the
+ * image, and a work directory (under --dir or the system's temp dir) removed by `cleanups`.
+ */
+export async function prepareNodeappBench(
+  values: { "no-setup"?: boolean; cache: string; dir?: string },
+  cleanups: Cleanups,
+  prefix: string,
+): Promise<{ layout: string; work: string }> {
+  if (!values["no-setup"]) {
+    await exec("bash", [join(REPO, "bench", "setup-peers.sh")], { inherit: true });
+  }
+  const { layout, imageBytes } = await ensureNodeapp(resolve(values.cache));
+  console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
+  const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), prefix));
+  cleanups.push(() => removeTree(work));
+  return { layout, work };
 }

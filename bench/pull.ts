@@ -19,28 +19,13 @@
  * Everything started is stopped and every temporary store deleted, also on error or Ctrl-C; the
  * image cache stays. "MB" below is 2^20 bytes.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { delimiter, join, relative, resolve } from "node:path";
-import { unmountUnder } from "../test/helpers/mounts.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, relative } from "node:path";
 import * as lib from "./lib.ts";
 
-const BENCH_DIR = import.meta.dirname;
-const MAKE_NODEAPP = resolve(BENCH_DIR, "../../shared/fixtures/make-nodeapp.sh");
-
-function removeTree(dir: string): void {
-  unmountUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
-}
-
-/** PATH without node_modules/.bin: the fixture copies the machine's node + npm, as PEERS.md measured. */
-function systemPath(): string {
-  return (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
-    .join(delimiter);
-}
+const _BENCH_DIR = import.meta.dirname;
+const removeTree = lib.removeTree;
 
 interface Peer {
   name: string;
@@ -65,31 +50,8 @@ async function main(): Promise<void> {
   const { cleanups, cleanup } = lib.cleanupOnExit();
 
   try {
-    // 0. Packages.
-    if (!values["no-setup"]) {
-      await lib.exec("bash", [join(BENCH_DIR, "setup-peers.sh")], { inherit: true });
-    }
-
-    // 1. The image, cached outside the repository.
-    const cache = resolve(values.cache);
-    mkdirSync(cache, { recursive: true });
-    const layout = join(cache, "nodeapp");
-    if (!existsSync(join(layout, "index.json"))) {
-      console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
-      const t0 = performance.now();
-      await lib.exec("bash", [MAKE_NODEAPP, cache], {
-        env: { ...process.env, PATH: systemPath() },
-        inherit: true,
-      });
-      console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const blobsDir = join(layout, "blobs", "sha256");
-    let imageBytes = 0;
-    for (const b of readdirSync(blobsDir)) imageBytes += statSync(join(blobsDir, b)).size;
-    console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
-
-    const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-pull-"));
-    cleanups.push(() => removeTree(work));
+    // The packages, the image (cached outside the repository), a work directory.
+    const { layout, work } = await lib.prepareNodeappBench(values, cleanups, "wharf-bench-pull-");
 
     // The registry.
     const port = await lib.freePort();
@@ -206,68 +168,11 @@ async function main(): Promise<void> {
       reset: async () => {},
     };
     peers.push(docker);
-    let dockerd: ChildProcess | undefined;
-    if (!lib.commandExists("dockerd")) docker.unavailable = "dockerd is not installed (docker.io)";
-    else if (!lib.commandExists("docker")) docker.unavailable = "the docker CLI is not installed";
+    const daemon = await lib.startBenchDockerd(work, [host], cleanups);
+    const dockerd = daemon.child;
+    if (daemon.unavailable !== undefined) docker.unavailable = daemon.unavailable;
     else {
-      const ddir = join(work, "docker");
-      mkdirSync(ddir, { recursive: true });
-      // exec-root holds a unix socket path: keep it short (108 bytes at most).
-      const execRoot = mkdtempSync(join("/tmp", "wb-dx-"));
-      cleanups.push(() => removeTree(execRoot));
-      const sock = join(execRoot, "docker.sock");
-      writeFileSync(
-        join(ddir, "daemon.json"),
-        JSON.stringify(
-          {
-            "storage-driver": "overlay2",
-            iptables: false,
-            "ip-masq": false,
-            bridge: "none",
-            "insecure-registries": [host],
-            "data-root": join(ddir, "data"),
-            "exec-root": execRoot,
-            pidfile: join(ddir, "docker.pid"),
-            hosts: [`unix://${sock}`],
-          },
-          null,
-          2,
-        ),
-      );
-      const H = ["-H", `unix://${sock}`];
-      const d = spawn("dockerd", ["--config-file", join(ddir, "daemon.json")], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      dockerd = d;
-      let dLog = "";
-      d.stderr.on("data", (chunk) => {
-        dLog = (dLog + chunk).slice(-4000);
-      });
-      await new Promise<void>((r) => {
-        d.once("spawn", r);
-        d.once("error", (err) => {
-          docker.unavailable = `dockerd: ${err.message}`;
-          r();
-        });
-      });
-      cleanups.push(async () => {
-        await lib.stopChild(d, 20_000);
-        removeTree(ddir);
-      });
-      const until = Date.now() + 60_000;
-      while (docker.unavailable === undefined) {
-        if (d.exitCode !== null || d.signalCode !== null) {
-          const lines = dLog.trim().split("\n").slice(-3).join(" | ");
-          docker.unavailable = `dockerd exited with ${d.exitCode ?? d.signalCode}: ${lines.slice(0, 400)}`;
-          break;
-        }
-        if (spawnSync("docker", [...H, "version"], { stdio: "ignore" }).status === 0) break;
-        if (Date.now() > until) {
-          docker.unavailable = `dockerd did not answer in 60 s: ${dLog.trim().split("\n").at(-1)}`;
-          break;
-        }
-        await lib.sleep(200);
-      }
+      const H = daemon.H;
       docker.pull = () => lib.exec("docker", [...H, "pull", image]);
       docker.reset = async () => {
         await lib.exec("docker", [...H, "rmi", "-f", image]);
@@ -310,37 +215,12 @@ async function main(): Promise<void> {
 
     // 4. The table and the ratios.
     const mb = (kib: number) => (kib / 1024).toFixed(1);
-    console.log("");
-    console.log(
-      `${"tool".padEnd(14)} ${"median s".padStart(9)} ${"min s".padStart(7)} ${"max s".padStart(7)}  ${"peak RSS MB".padStart(11)}`,
-    );
-    const medians = new Map<string, number>();
-    for (const p of peers) {
-      if (p.times.length === 0 || (p.unavailable && p.times.length < runs)) {
-        console.log(`${p.name.padEnd(14)} unavailable: ${p.unavailable ?? "no runs"}`);
-        continue;
-      }
-      const med = lib.median(p.times);
-      medians.set(p.name, med);
-      const rss = p.rss.length > 0 ? mb(Math.max(...p.rss)) : (p.rssNote ?? "n/a");
-      console.log(
-        `${p.name.padEnd(14)} ${med.toFixed(3).padStart(9)} ${Math.min(...p.times)
-          .toFixed(3)
-          .padStart(7)} ${Math.max(...p.times)
-          .toFixed(3)
-          .padStart(7)}  ${rss.padStart(11)}`,
-      );
-    }
-    console.log("");
-    const w = medians.get("wharf pull");
-    const ratio = (peer: string, label: string, goal: string) => {
-      const o = medians.get(peer);
-      const value = w === undefined || o === undefined ? "n/a" : (w / o).toFixed(2);
-      console.log(`wharf/${label} time: ${value}${goal}`);
-    };
-    ratio("skopeo copy", "skopeo", " (goal <= 2.0)");
-    ratio("podman pull", "podman", " (goal <= 0.25)");
-    ratio("docker pull", "docker", "");
+    const medians = lib.printResultsTable(peers, runs);
+    lib.printRatios(medians, "wharf pull", [
+      ["skopeo copy", "skopeo", " (goal <= 2.0)"],
+      ["podman pull", "podman", " (goal <= 0.25)"],
+      ["docker pull", "docker", ""],
+    ]);
     const wharfPeer = peers[0]!;
     const wharfRss = wharfPeer.rss.length > 0 ? `${mb(Math.max(...wharfPeer.rss))} MB` : "n/a";
     console.log(`wharf peak RSS: ${wharfRss} (goal < 150 MB)`);

@@ -9,6 +9,7 @@ import { registerInspect } from "./commands/inspect.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerManifest } from "./commands/manifest.ts";
 import { registerPull } from "./commands/pull.ts";
+import { registerPush } from "./commands/push.ts";
 import { registerRmi } from "./commands/rmi.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSystem } from "./commands/system.ts";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined });
   registerVersion(program);
   registerPull(program);
+  registerPush(program);
   registerLogin(program);
   registerManifest(program);
   registerImages(program);

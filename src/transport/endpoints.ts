@@ -3,10 +3,12 @@
  * ImageSource and ImageDestination, so that `wharf copy` and the library's `copyBetween` take any pair.
  */
 import { WharfError } from "../errors.ts";
-import type { Reference } from "../oci/reference.ts";
+import { type Reference, referenceString, tagNameOnly } from "../oci/reference.ts";
 import type { RegistryClient } from "../registry/client/client.ts";
 import type { ManifestRef } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
+import type { BlobInfoCache } from "./blob-info-cache.ts";
+import { RegistryDestination } from "./registry-destination.ts";
 import { RegistrySource } from "./registry-source.ts";
 import { StoreDestination } from "./store-destination.ts";
 import { StoreSource } from "./store-source.ts";
@@ -19,6 +21,8 @@ export interface EndpointContext {
   /** A local image name to its stored manifest (Docker's lookup rules live in src/images). */
   resolveLocal(store: Store, name: string): ManifestRef;
   registryClient(ref: Reference): Promise<RegistryClient>;
+  /** Where blobs were seen, so that a registry destination can mount instead of upload. */
+  blobInfoCache?(): Promise<BlobInfoCache>;
 }
 
 export interface OpenedDestination {
@@ -54,6 +58,16 @@ export async function openDestination(
         names: [where.name],
       };
     }
+    case "docker":
+      // A tag for the top manifest (latest when none is named); by digest when a digest is named.
+      return {
+        destination: new RegistryDestination(
+          await ctx.registryClient(where.ref),
+          where.ref.digest === undefined ? tagNameOnly(where.ref) : where.ref,
+          { ownsClient: true, ...(ctx.blobInfoCache ? { cache: await ctx.blobInfoCache() } : {}) },
+        ),
+        names: [referenceString(where.ref)],
+      };
     default:
       throw unsupported(where.transport, "destination");
   }

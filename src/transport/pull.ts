@@ -20,6 +20,8 @@ export interface PullOptions {
   /** Layers downloaded at once (Docker's max-concurrent-downloads, default 3). */
   concurrency?: number;
   onEvent?: (event: PullEvent) => void;
+  /** After the image is recorded: the config and layer digests, all verified (a blob info cache records them). */
+  onVerified?: (digests: readonly Digest[]) => void;
 }
 
 export interface PullResult {
@@ -58,5 +60,6 @@ export async function pullImage(
     throw err;
   }
   const named = destination.committed!.names[0]!;
+  options.onVerified?.([named.image.id, ...named.image.layers.map((l) => l.digest)]);
   return { digest: top!, status: named.changed ? "downloaded" : "up-to-date", image: named.image };
 }

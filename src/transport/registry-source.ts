@@ -4,7 +4,7 @@ import type { Digest } from "../oci/digest.ts";
 import { familiarString, type Reference } from "../oci/reference.ts";
 import type { BlobResult, RegistryClient } from "../registry/client/client.ts";
 import type { IngestSource } from "../store/ingest.ts";
-import type { ImageSource, ManifestBytes } from "./types.ts";
+import type { ImageSource, ManifestBytes, RegistryLocation } from "./types.ts";
 
 /** A failure worth another attempt: the registry unreachable or too slow, not a refusal. */
 export function isTransient(err: unknown): boolean {
@@ -18,6 +18,11 @@ export class RegistrySource implements ImageSource {
   constructor(client: RegistryClient, ref: Reference) {
     this.#client = client;
     this.#ref = ref;
+  }
+
+  /** A destination on the same registry can mount this repository's blobs. */
+  get location(): RegistryLocation {
+    return { registry: this.#ref.domain, repository: this.#ref.path };
   }
 
   async topManifest(): Promise<ManifestBytes> {

@@ -10,7 +10,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { isWharfError, type WharfError } from "../../src/errors.ts";
 import { type Digest, digestBytes } from "../../src/oci/digest.ts";
@@ -23,7 +22,6 @@ import {
   loadRegistriesConfig,
   parseRetryAfter,
   parseTokenResponse,
-  RegistryClient,
   type RegistryClientOptions,
   registriesConfigPath,
   registryClientFor,
@@ -38,6 +36,7 @@ import {
   startDistribution,
   startTokenIssuer,
 } from "../helpers/distribution.ts";
+import { client, readAll } from "../helpers/registry-client.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { selfSignedCertificate, tool } from "../helpers/tools.ts";
 
@@ -55,19 +54,6 @@ const BUSYBOX = layoutRoot(BUSYBOX_LAYOUT);
 const BUSYBOX_MANIFEST = layoutBlob(BUSYBOX_LAYOUT, BUSYBOX.digest);
 const BUSYBOX_LAYERS: { digest: Digest; size: number }[] = JSON.parse(BUSYBOX_MANIFEST.toString()).layers;
 const MULTI = layoutRoot(BUSYBOX_MULTI_LAYOUT);
-
-/** A client closed when the file finishes. */
-function client(host: string, options: RegistryClientOptions = {}): RegistryClient {
-  const c = new RegistryClient(host, options);
-  after(() => c.close());
-  return c;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function rejectsWith(code: WharfError["code"], message?: string | RegExp) {
   return (err: unknown) => {

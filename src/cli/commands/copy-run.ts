@@ -5,6 +5,7 @@ import { isIndexMediaType } from "../../oci/mediatype.ts";
 import { parsePlatform } from "../../oci/platform.ts";
 import type { Reference } from "../../oci/reference.ts";
 import type { Store } from "../../store/store.ts";
+import type { BlobInfoCache } from "../../transport/blob-info-cache.ts";
 import { copyAndCommit } from "../../transport/copy.ts";
 import { type EndpointContext, openDestination, openSource } from "../../transport/endpoints.ts";
 import { parseTransportReference } from "../../transport/transport-reference.ts";
@@ -19,7 +20,13 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
   if (flags.all && flags.platform)
     throw usageError("--all and --platform cannot be used together", "wharf copy");
   let store: Store | undefined;
+  let cache: BlobInfoCache | undefined;
   const ctx: EndpointContext = {
+    blobInfoCache: async () => {
+      const { BlobInfoCache } = await import("../../transport/blob-info-cache.ts");
+      cache ??= BlobInfoCache.forStore((await ctx.store()).root);
+      return cache;
+    },
     store: async () => {
       store ??= await openStore(command);
       return store;
@@ -48,6 +55,7 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
       await source.close();
     }
   } finally {
+    cache?.close();
     store?.close();
   }
 }
