@@ -22,6 +22,8 @@ export interface PullOptions {
   /** Layers downloaded at once (Docker's max-concurrent-downloads, default 3). */
   concurrency?: number;
   onEvent?: (event: PullEvent) => void;
+  /** After the image is recorded: the config and layer digests, all verified (a blob info cache records them). */
+  onVerified?: (digests: readonly Digest[]) => void;
 }
 
 export interface PullResult {
@@ -127,6 +129,7 @@ export async function pullImage(
       }
       return { changed: moved, image: records.get(manifest.digest)! };
     });
+    options.onVerified?.([configDigest, ...layers.map((l) => l.digest as Digest)]);
     return { digest: top.digest, status: changed ? "downloaded" : "up-to-date", image };
   } finally {
     await lease.release();

@@ -54,9 +54,10 @@ async function clientFor(ref: Reference, command: Command) {
 }
 
 async function pullOne(store: Store, ref: Reference, flags: PullFlags, command: Command): Promise<void> {
-  const [{ pullImage }, { RegistrySource }] = await Promise.all([
+  const [{ pullImage }, { RegistrySource }, { BlobInfoCache }] = await Promise.all([
     import("../../transport/pull.ts"),
     import("../../transport/registry-source.ts"),
+    import("../../transport/blob-info-cache.ts"),
   ]);
   const printer = new ProgressPrinter(process.stdout);
   const quiet = flags.quiet === true;
@@ -65,6 +66,12 @@ async function pullOne(store: Store, ref: Reference, flags: PullFlags, command: 
     const result = await pullImage(store, ref, source, {
       ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
       concurrency: Number(flags.maxConcurrentDownloads ?? 3) || 3,
+      // Where these blobs are, for cross-repository mounts by a later push.
+      onVerified: (digests) => {
+        const cache = BlobInfoCache.forStore(store.root);
+        cache.record({ registry: ref.domain, repository: ref.path }, digests);
+        cache.close();
+      },
       onEvent: (event) => {
         if (quiet) return;
         if (event.type === "layer") printer.layer(event.id, event.status, event.current, event.total);

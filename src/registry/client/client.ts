@@ -26,6 +26,7 @@ import {
   staticCredentials,
 } from "./credentials.ts";
 import { apiHostFor } from "./hosts.ts";
+import type { RequestBody } from "./http.ts";
 import { loadRegistriesConfig, type RegistriesConfig } from "./registries-config.ts";
 import { responseError, type Subject } from "./registry-errors.ts";
 import { basicAuthorization, repositoryScope, TokenProvider } from "./token.ts";
@@ -37,6 +38,7 @@ import {
   Transport,
   type TransportOptions,
 } from "./transport.ts";
+import { ContentCursor, type UploadContent } from "./upload-body.ts";
 
 /** Manifests larger than this are refused (containerd and distribution use 4 MiB too). */
 export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
@@ -162,6 +164,52 @@ async function readCapped(res: HttpResponse, limit: number, what: string): Promi
   return out;
 }
 
+/** Blobs up to this size go in one PUT (see docs/ARCHITECTURE.md: registry client uploads). */
+export const MONOLITHIC_UPLOAD_LIMIT = 32 * 1024 * 1024;
+/** PATCH size of a chunked upload, unless the registry asks for more (OCI-Chunk-Min-Length). */
+export const UPLOAD_CHUNK_SIZE = 32 * 1024 * 1024;
+/** Resumes of one upload session after cut chunks; then a new session. */
+const UPLOAD_RESUMES = 5;
+/** Upload sessions tried for one blob. */
+const UPLOAD_SESSIONS = 3;
+
+/** `repository:NAME:pull,push`: what a push needs of its target. */
+function pushScope(repository: string): string {
+  return repositoryScope(repository, ["pull", "push"]);
+}
+
+/** The registry unreachable or too slow, or a 5xx: worth another attempt, not a refusal. */
+function isTransientError(err: unknown): boolean {
+  return (
+    err instanceof WharfError && (err.code === "REGISTRY_UNAVAILABLE" || err.code === "REGISTRY_TIMEOUT")
+  );
+}
+
+/** The upload failed in a way a new session may not: carries the failure to report if none does. */
+class RestartUpload extends Error {
+  constructor(cause: unknown) {
+    super("upload restart", { cause });
+  }
+}
+
+/** An upload response's Location (absolute or relative to the URL that answered), else `fallback`. */
+function uploadLocation(res: HttpResponse, fallback?: URL): URL {
+  const location = headerValue(res.headers, "location");
+  if (location === undefined || location === "") {
+    if (fallback !== undefined) return fallback;
+    throw new WharfError("REGISTRY_PROTOCOL", `upload response from ${res.url.host} has no Location header`, {
+      url: res.url.href,
+    });
+  }
+  try {
+    return new URL(location, res.url);
+  } catch {
+    throw new WharfError("REGISTRY_PROTOCOL", `invalid upload location from ${res.url.host}: ${location}`, {
+      location,
+    });
+  }
+}
+
 /** `bytes START-END/TOTAL` (TOTAL may be "*"). */
 function parseContentRange(value: string | undefined): { start: number; total?: number } | undefined {
   const m = value === undefined ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value.trim());
@@ -259,7 +307,8 @@ export class RegistryClient {
 
   /**
    * An authenticated request to the registry. A 401 is retried once when a cached token was refused,
-   * when the challenge asks for more scopes, or when no challenge was known before.
+   * when the challenge asks for more scopes, or when no challenge was known before. `path` may be an
+   * absolute URL (an upload's Location): credentials go only to the registry's own origin.
    */
   async #send(
     method: HttpMethod,
@@ -267,23 +316,34 @@ export class RegistryClient {
     scopes: readonly string[],
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
+    extra: { body?: RequestBody; retry?: boolean } = {},
   ): Promise<HttpResponse> {
     let wanted = [...scopes];
+    const foreign = !path.startsWith("/") && new URL(path).host !== this.host;
     for (let attempt = 0; ; attempt += 1) {
       const known = (await this.#authChallenges(signal)).length > 0;
-      const auth = await this.#authorization(wanted, signal);
+      const auth: { header?: string; cachedToken?: Challenge } = foreign
+        ? {}
+        : await this.#authorization(wanted, signal);
       const h = auth.header === undefined ? headers : { ...headers, authorization: auth.header };
-      const res = await this.transport.request({ method, url: path, headers: h, signal });
-      if (res.status !== 401 || attempt > 0) return res;
+      const res = await this.transport.request({
+        method,
+        url: path,
+        headers: h,
+        signal,
+        ...(extra.body === undefined ? {} : { body: extra.body }),
+        ...(extra.retry === undefined ? {} : { retry: extra.retry }),
+      });
+      if (res.status !== 401 || attempt > 0 || foreign) return res;
       const challenges = parseChallenges(res.headers["www-authenticate"]);
       const bearer = findChallenge(challenges, "bearer");
-      const extra = bearer?.params.scope?.split(" ").filter((s) => s !== "" && !wanted.includes(s)) ?? [];
+      const more = bearer?.params.scope?.split(" ").filter((s) => s !== "" && !wanted.includes(s)) ?? [];
       let retry = false;
       if (!known && challenges.length > 0) {
         this.#challenges = Promise.resolve(challenges);
         retry = true;
-      } else if (bearer !== undefined && extra.length > 0) {
-        wanted = [...wanted, ...extra];
+      } else if (bearer !== undefined && more.length > 0) {
+        wanted = [...wanted, ...more];
         retry = true;
       } else if (auth.cachedToken !== undefined) {
         this.#tokens.invalidate(auth.cachedToken, wanted, await this.credentials());
@@ -521,6 +581,244 @@ export class RegistryClient {
       return false;
     }
     throw await responseError(res, "blob" satisfies Subject);
+  }
+
+  /**
+   * PUT a manifest or index by tag or digest, byte for byte. Returns its digest: the registry's
+   * Docker-Content-Digest, checked against the bytes (a registry that stored other bytes is an error).
+   */
+  async putManifest(
+    repository: string,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts: RequestOptions = {},
+  ): Promise<Digest> {
+    checkRepository(repository);
+    checkReference(reference);
+    if (manifest.bytes.byteLength > MANIFEST_SIZE_LIMIT) {
+      throw new WharfError(
+        "REGISTRY_MANIFEST_TOO_LARGE",
+        `manifest is too large: ${manifest.bytes.byteLength} bytes exceeds the ${MANIFEST_SIZE_LIMIT / (1024 * 1024)} MiB limit for manifests`,
+        { limit: MANIFEST_SIZE_LIMIT },
+      );
+    }
+    const res = await this.#send(
+      "PUT",
+      `/v2/${repository}/manifests/${reference}`,
+      [pushScope(repository)],
+      { "content-type": manifest.mediaType },
+      opts.signal,
+      { body: manifest.bytes },
+    );
+    if (res.status !== 201 && res.status !== 200 && res.status !== 202) {
+      throw await responseError(res, "manifest");
+    }
+    await res.body.dump();
+    const header = headerValue(res.headers, "docker-content-digest");
+    const algorithm = header !== undefined && isDigest(header) ? digestAlgorithm(header) : undefined;
+    const actual = digestBytes(manifest.bytes, algorithm);
+    if (header !== undefined && header !== "" && header !== actual) {
+      throw new WharfError(
+        "DIGEST_MISMATCH",
+        `manifest digest mismatch: the registry says ${header}, the content pushed is ${actual}`,
+        { expected: actual, actual: header },
+      );
+    }
+    return actual;
+  }
+
+  /**
+   * Cross-repository mount (POST ?mount=DIGEST&from=REPO): true when the registry linked the blob
+   * (201). A registry that cannot mount opens an upload session instead (202): it is cancelled and
+   * the answer is false. Needs push+pull on the target and pull on the source.
+   */
+  async mountBlob(
+    repository: string,
+    digest: Digest,
+    fromRepository: string,
+    opts: RequestOptions = {},
+  ): Promise<boolean> {
+    checkRepository(repository);
+    checkRepository(fromRepository);
+    const err = digestError(digest);
+    if (err) throw err;
+    const query = new URLSearchParams({ mount: digest, from: fromRepository });
+    const res = await this.#send(
+      "POST",
+      `/v2/${repository}/blobs/uploads/?${query}`,
+      [pushScope(repository), repositoryScope(fromRepository)],
+      { "content-length": "0" },
+      opts.signal,
+    );
+    if (res.status === 201) {
+      await res.body.dump();
+      return true;
+    }
+    if (res.status === 202) {
+      await res.body.dump();
+      const location = headerValue(res.headers, "location");
+      if (location !== undefined) await this.#cancelUpload(new URL(location, res.url), repository);
+      return false;
+    }
+    throw await responseError(res, "blob");
+  }
+
+  /**
+   * Uploads a blob. Up to MONOLITHIC_UPLOAD_LIMIT: POST, then one PUT with the content. Larger: POST,
+   * PATCH chunks with Content-Range, PUT ?digest=. A chunk cut off (dropped connection, 5xx) is
+   * resumed where the registry says the upload stands (GET on the upload URL, its Range header), by
+   * re-opening the content there; a registry that lost or refused the session gets a fresh one. The
+   * registry verifies the digest and size when the upload is completed.
+   */
+  async uploadBlob(
+    repository: string,
+    blob: { digest: Digest; size: number },
+    content: UploadContent,
+    opts: RequestOptions & { onProgress?: (bytes: number) => void; chunkSize?: number } = {},
+  ): Promise<void> {
+    checkRepository(repository);
+    const err = digestError(blob.digest);
+    if (err) throw err;
+    if (!Number.isSafeInteger(blob.size) || blob.size < 0)
+      throw new RangeError(`invalid blob size: ${blob.size}`);
+    const cursor = new ContentCursor(content, opts.onProgress);
+    try {
+      for (let session = 0; ; session += 1) {
+        try {
+          await this.#uploadSession(repository, blob, cursor, opts);
+          return;
+        } catch (failure) {
+          if (!(failure instanceof RestartUpload) || session >= UPLOAD_SESSIONS - 1) {
+            throw failure instanceof RestartUpload ? failure.cause : failure;
+          }
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  async #uploadSession(
+    repository: string,
+    blob: { digest: Digest; size: number },
+    cursor: ContentCursor,
+    opts: RequestOptions & { chunkSize?: number },
+  ): Promise<void> {
+    const scopes = [pushScope(repository)];
+    const signal = opts.signal;
+    const started = await this.#send(
+      "POST",
+      `/v2/${repository}/blobs/uploads/`,
+      scopes,
+      { "content-length": "0" },
+      signal,
+    );
+    if (started.status !== 202) throw await responseError(started, "blob");
+    await started.body.dump();
+    let location = uploadLocation(started);
+    const minChunk = Number(headerValue(started.headers, "oci-chunk-min-length") ?? 0) || 0;
+    const chunkSize = Math.max(opts.chunkSize ?? UPLOAD_CHUNK_SIZE, minChunk, 1);
+    const finish = (url: URL) => {
+      const target = new URL(url);
+      target.searchParams.set("digest", blob.digest);
+      return target;
+    };
+    const restartOn = async (err: unknown): Promise<never> => {
+      if (!isTransientError(err)) throw err;
+      await this.#cancelUpload(location, repository);
+      throw new RestartUpload(err);
+    };
+
+    // An explicit chunk size also sets the size up to which one PUT is used.
+    if (blob.size <= (opts.chunkSize === undefined ? MONOLITHIC_UPLOAD_LIMIT : chunkSize)) {
+      const res = await this.#send(
+        "PUT",
+        finish(location).href,
+        scopes,
+        { "content-type": "application/octet-stream" },
+        signal,
+        { body: cursor.body(0, blob.size), retry: false },
+      ).catch(restartOn);
+      if (res.status !== 201) await restartOn(await responseError(res, "blob"));
+      await res.body.dump();
+      return;
+    }
+
+    let offset = 0;
+    let resumes = 0;
+    while (offset < blob.size) {
+      const length = Math.min(chunkSize, blob.size - offset);
+      try {
+        const res = await this.#send(
+          "PATCH",
+          location.href,
+          scopes,
+          {
+            "content-type": "application/octet-stream",
+            "content-range": `${offset}-${offset + length - 1}`,
+          },
+          signal,
+          { body: cursor.body(offset, length), retry: false },
+        );
+        if (res.status !== 202) {
+          // The registry's idea of the upload differs from ours: start it over.
+          if (res.status === 416) throw new RestartUpload(await responseError(res, "blob"));
+          throw await responseError(res, "blob");
+        }
+        await res.body.dump();
+        location = uploadLocation(res);
+        offset += length;
+      } catch (err) {
+        if (err instanceof RestartUpload) throw err;
+        if (!isTransientError(err) || resumes >= UPLOAD_RESUMES) await restartOn(err);
+        resumes += 1;
+        const status = await this.#uploadStatus(location, scopes, signal);
+        if (status === undefined) await restartOn(err);
+        else ({ location, offset } = status);
+      }
+    }
+    const done = await this.#send(
+      "PUT",
+      finish(location).href,
+      scopes,
+      { "content-length": "0" },
+      signal,
+    ).catch(restartOn);
+    if (done.status !== 201) await restartOn(await responseError(done, "blob"));
+    await done.body.dump();
+  }
+
+  /** Where an upload stands (GET on its URL): the next offset and URL, or undefined if it is gone. */
+  async #uploadStatus(
+    location: URL,
+    scopes: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ location: URL; offset: number } | undefined> {
+    let res: HttpResponse;
+    try {
+      res = await this.#send("GET", location.href, scopes, {}, signal);
+    } catch {
+      return undefined;
+    }
+    await res.body.dump();
+    if (res.status !== 204 && res.status !== 200) return undefined;
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(headerValue(res.headers, "range")?.trim() ?? "");
+    if (range === null) return undefined;
+    // "0-0" is both "nothing yet" and "one byte" (distribution writes it for an empty upload).
+    const end = Number(range[1]);
+    return { location: uploadLocation(res, location), offset: end === 0 ? 0 : end + 1 };
+  }
+
+  /** Cancels an upload session (best effort: the registry expires sessions anyway). */
+  async #cancelUpload(location: URL, repository: string): Promise<void> {
+    try {
+      const res = await this.#send("DELETE", location.href, [pushScope(repository)], {}, undefined, {
+        retry: false,
+      });
+      await res.body.dump();
+    } catch {
+      // nothing to do: an abandoned session is the registry's to clean up
+    }
   }
 
   /**

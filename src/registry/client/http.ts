@@ -9,6 +9,8 @@
  */
 import type { Agent, IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 // Not `import http from "node:http"`: an ES import of node:http evaluates its lazy exports, which
 // loads Node's bundled undici (~15 ms and several MB) that wharf never uses.
@@ -118,11 +120,28 @@ export interface RawResponse {
   body: ResponseBody;
 }
 
+/**
+ * A request body that streams (a layer being uploaded) yet can be sent again: `open()` is called
+ * once per attempt (a retry, a redirect, a 401 answered with a fresh token) and must yield the same
+ * bytes each time. Nothing of it is held in memory beyond what the socket is writing.
+ */
+export interface StreamBody {
+  /** Content-Length when known; otherwise the body goes chunked. */
+  readonly length?: number;
+  open(): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
+}
+
+export type RequestBody = string | Uint8Array | StreamBody;
+
+export function isStreamBody(body: RequestBody | undefined): body is StreamBody {
+  return typeof body === "object" && !(body instanceof Uint8Array);
+}
+
 export interface RawRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body: string | Uint8Array | undefined;
+  body: RequestBody | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -133,7 +152,10 @@ export interface RawRequest {
 export function exchange(pool: Pool, req: RawRequest, timeouts: Timeouts): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...req.headers };
-    if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
+    const body = req.body;
+    if (isStreamBody(body)) {
+      if (body.length !== undefined) headers["content-length"] = String(body.length);
+    } else if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
     const request = (req.url.protocol === "https:" ? https : http).request(req.url, {
       method: req.method,
       headers,
@@ -174,6 +196,17 @@ export function exchange(pool: Pool, req: RawRequest, timeouts: Timeouts): Promi
       clearTimeout(headersTimer);
       reject(err);
     });
-    request.end(req.body);
+    if (!isStreamBody(body)) {
+      request.end(body);
+      return;
+    }
+    // The body is written with backpressure; a source failure destroys the request, which rejects
+    // above (unless the response already came: then the caller sees the response's own end).
+    Promise.resolve()
+      .then(() => body.open())
+      .then((chunks) => pipeline(Readable.from(chunks, { objectMode: false }), request))
+      .catch((err: unknown) => {
+        if (!request.destroyed) request.destroy(err as Error);
+      });
   });
 }

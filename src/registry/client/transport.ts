@@ -19,6 +19,7 @@ import {
   HEADERS_TIMEOUT,
   Pool,
   type RawResponse,
+  type RequestBody,
   type ResponseBody,
 } from "./http.ts";
 
@@ -55,8 +56,11 @@ export interface HttpRequest {
   /** Absolute URL, or a path (with query) on the registry. */
   url: string | URL;
   headers?: Record<string, string>;
-  /** Only replayable bodies: the request may be retried or redirected. */
-  body?: string | Uint8Array;
+  /**
+   * Replayable bodies only: the request may be retried or redirected. A StreamBody is re-opened for
+   * each attempt (pass `retry: false` when a repeat must be decided by the caller, e.g. an upload chunk).
+   */
+  body?: RequestBody;
   signal?: AbortSignal;
   /** Retry on 5xx/429/dropped connections (default: true). */
   retry?: boolean;
@@ -301,7 +305,7 @@ export class Transport {
     method: HttpMethod,
     url: URL,
     headers: Record<string, string>,
-    body: string | Uint8Array | undefined,
+    body: RequestBody | undefined,
     signal: AbortSignal | undefined,
   ): Promise<RawResponse> {
     return exchange(this.#poolFor(url), { method, url, headers, body, signal }, this.timeouts);

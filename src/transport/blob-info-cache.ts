@@ -1,0 +1,108 @@
+/**
+ * Where blobs were seen (containers/image's BlobInfoCache, the part push needs): for a registry and a
+ * digest, the repositories known to hold that blob, most recent first. A push tries cross-mounts from
+ * them before uploading. Only digests wharf verified are recorded: after a pull (each blob hashed on
+ * the way in) or a push the registry accepted; a wrong entry only costs a failed mount.
+ *
+ * Kept in its own SQLite file next to the store (`<root>/blob-info.db`, WAL), not in wharf.db: it is
+ * advisory, so its writes never wait for the store's writer lock nor pay its fsyncs
+ * (synchronous=NORMAL), and it can be deleted at any time. Not a JSON file: concurrent pulls and
+ * pushes each add rows; a file replaced whole would lose all but the last writer's and rewrite
+ * everything for one entry.
+ */
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Digest } from "../oci/digest.ts";
+import type { RegistryLocation } from "./types.ts";
+
+/** Repositories remembered per (registry, digest); older ones are forgotten. */
+const MAX_LOCATIONS = 16;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS locations (
+  registry TEXT NOT NULL,    -- as references name it: docker.io, 127.0.0.1:5000
+  digest TEXT NOT NULL,
+  repository TEXT NOT NULL,  -- library/busybox
+  seen INTEGER NOT NULL,     -- ms since epoch (a counter breaks ties within one millisecond)
+  PRIMARY KEY (registry, digest, repository)
+) WITHOUT ROWID;
+`;
+
+export class BlobInfoCache {
+  readonly #db: DatabaseSync;
+  #clock = 0;
+
+  constructor(path: string) {
+    // A short busy timeout: a cache write that would wait is skipped (see #tryWrite).
+    this.#db = new DatabaseSync(path, { timeout: 200 });
+    this.#tryWrite(() => {
+      this.#db.exec("PRAGMA journal_mode = WAL");
+      this.#db.exec("PRAGMA synchronous = NORMAL");
+      this.#db.exec(SCHEMA);
+    });
+  }
+
+  /** The cache of the store at `root`. */
+  static forStore(root: string): BlobInfoCache {
+    return new BlobInfoCache(join(root, "blob-info.db"));
+  }
+
+  /** Records that `digests` (verified) are in this repository, now. */
+  record(location: RegistryLocation, digests: readonly Digest[]): void {
+    if (digests.length === 0) return;
+    this.#tryWrite(() => {
+      const upsert = this.#db.prepare(
+        "INSERT INTO locations (registry, digest, repository, seen) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (registry, digest, repository) DO UPDATE SET seen = excluded.seen",
+      );
+      const prune = this.#db.prepare(
+        "DELETE FROM locations WHERE registry = ? AND digest = ? AND repository NOT IN " +
+          "(SELECT repository FROM locations WHERE registry = ? AND digest = ? ORDER BY seen DESC LIMIT ?)",
+      );
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        for (const digest of new Set(digests)) {
+          upsert.run(location.registry, digest, location.repository, this.#now());
+          prune.run(location.registry, digest, location.registry, digest, MAX_LOCATIONS);
+        }
+        this.#db.exec("COMMIT");
+      } catch (err) {
+        this.#db.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  /** Repositories of `registry` where `digest` was seen, most recent first. */
+  candidates(registry: string, digest: Digest, limit = MAX_LOCATIONS): string[] {
+    try {
+      const rows = this.#db
+        .prepare(
+          "SELECT repository FROM locations WHERE registry = ? AND digest = ? ORDER BY seen DESC LIMIT ?",
+        )
+        .all(registry, digest, limit) as { repository: string }[];
+      return rows.map((r) => r.repository);
+    } catch {
+      return []; // a busy or unreadable cache is an empty one
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Strictly increasing milliseconds, so that "most recent" is exact within one process. */
+  #now(): number {
+    this.#clock = Math.max(this.#clock + 1, Date.now());
+    return this.#clock;
+  }
+
+  /** A cache must not fail the operation it serves: a locked or broken file is skipped. */
+  #tryWrite(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // advisory: the next successful write records it
+    }
+  }
+}
