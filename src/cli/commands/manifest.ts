@@ -72,6 +72,15 @@ export function registerManifest(program: Command): void {
       (await import("./manifest-list-run.ts")).runManifestAnnotate(list, image, options, command),
     );
   manifest
+    .command("push")
+    .description("Push a manifest list to a repository")
+    .argument("<list>", "MANIFEST_LIST")
+    .option("-p, --purge", "Remove the local manifest list after push")
+    .option("--insecure", "Allow push to an insecure registry")
+    .action(async (list: string, options: ManifestPushOptions, command: Command) =>
+      (await import("./manifest-push-run.ts")).runManifestPush(list, options, command),
+    );
+  manifest
     .command("rm")
     .description("Delete one or more manifest lists from local storage")
     .argument("<lists...>", "MANIFEST_LIST [MANIFEST_LIST...]")
