@@ -169,20 +169,18 @@ describe("wharf manifest, side by side with docker manifest", () => {
   });
 });
 
+/** A fresh wharf root holding the local list `list` of `images`. */
+async function createList(list: string, images: string[]): Promise<string> {
+  const root = tempDir("wharf-manifest-root-");
+  const created = await wharf(["--root", root, "manifest", "create", list, ...images]);
+  assert.equal(created.code, 0, created.stderr);
+  return root;
+}
+
 describe("wharf manifest push", () => {
   test("to another repository: images brought in by mount; docker, skopeo and wharf pull read it", async () => {
-    const root = tempDir("wharf-manifest-root-");
     const list = `${host}/combined:v1`;
-    const created = await wharf([
-      "--root",
-      root,
-      "manifest",
-      "create",
-      list,
-      `${host}/oci-single:amd64`,
-      `${host}/oci-single:arm64`,
-    ]);
-    assert.equal(created.code, 0, created.stderr);
+    const root = await createList(list, [`${host}/oci-single:amd64`, `${host}/oci-single:arm64`]);
     const annotated = await wharf([
       "--root",
       root,
@@ -233,18 +231,8 @@ describe("wharf manifest push", () => {
   });
 
   test("images from another registry are refused at push, one line", async () => {
-    const root = tempDir("wharf-manifest-root-");
     const list = `${host}/mixed:v1`;
-    const created = await wharf([
-      "--root",
-      root,
-      "manifest",
-      "create",
-      list,
-      `${host}/oci-single:amd64`,
-      `${other.host}/busybox:latest`,
-    ]);
-    assert.equal(created.code, 0, created.stderr);
+    const root = await createList(list, [`${host}/oci-single:amd64`, `${other.host}/busybox:latest`]);
     const pushed = await wharf(["--root", root, "manifest", "push", list]);
     oneLineError(
       pushed,
