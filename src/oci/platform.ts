@@ -108,6 +108,23 @@ export function isKnownArch(arch: string): boolean {
   return KNOWN_ARCH.has(arch);
 }
 
+/**
+ * The os/arch pairs `docker manifest annotate` accepts (docker/cli's validOSArches: Go's supported
+ * ports of its day plus linux/s390x); a manifest list entry outside them is refused.
+ */
+const MANIFEST_OS_ARCH = new Set(
+  (
+    "darwin/386 darwin/amd64 darwin/arm darwin/arm64 dragonfly/amd64 freebsd/386 freebsd/amd64 " +
+    "freebsd/arm linux/386 linux/amd64 linux/arm linux/arm64 linux/ppc64le linux/mips64 linux/mips64le " +
+    "linux/riscv64 linux/s390x netbsd/386 netbsd/amd64 netbsd/arm openbsd/386 openbsd/amd64 openbsd/arm " +
+    "plan9/386 plan9/amd64 solaris/amd64 windows/386 windows/amd64"
+  ).split(" "),
+);
+
+export function isValidManifestOSArch(os: string, arch: string): boolean {
+  return MANIFEST_OS_ARCH.has(`${os}/${arch}`);
+}
+
 /** Lower-cases and maps aliases (macOS -> darwin); an empty OS means the host's. */
 export function normalizeOS(os: string): string {
   if (os === "") return hostOS();

@@ -204,7 +204,10 @@ export interface TokenIssuer {
 
 export interface TokenIssuerOptions {
   users: Record<string, string>;
-  /** Refresh tokens (identity tokens) accepted by POST grant_type=refresh_token, by user. */
+  /**
+   * Refresh tokens (identity tokens) accepted by POST grant_type=refresh_token, by user; a GET with
+   * Basic credentials and offline_token=true (docker login) returns the user's as `refresh_token`.
+   */
   identityTokens?: Record<string, string>;
   /** expires_in of the tokens (default 300). */
   expiresIn?: number;
@@ -297,11 +300,16 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     }
     requests.push({ method: "GET", url: req.url ?? "", authorized: user !== "" });
     const token = sign(user, url.searchParams.getAll("scope"));
+    const refresh =
+      user !== "" && url.searchParams.get("offline_token") === "true"
+        ? options.identityTokens?.[user]
+        : undefined;
     return reply(200, {
       token,
       access_token: token,
       expires_in: expiresIn,
       issued_at: new Date().toISOString(),
+      ...(refresh === undefined ? {} : { refresh_token: refresh }),
     });
   });
   const host = await listen(server);

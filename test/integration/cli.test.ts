@@ -91,6 +91,8 @@ describe("the built bundle (dist/bin/wharf.js), run as an installed wharf is", (
     [["system", "check"], 0, /no problems/],
     [["pull", "127.0.0.1:1/nothere:latest"], 1, /connection refused/],
     [["manifest", "inspect", "127.0.0.1:1/nothere:latest"], 1, /connection refused/],
+    [["manifest", "rm", "127.0.0.1:1/nolist"], 1, /^No such manifest: 127\.0\.0\.1:1\/nolist:latest\n$/],
+    [["manifest", "create", "127.0.0.1:1/l", "127.0.0.1:1/i"], 1, /connection refused/],
     [["logout", "127.0.0.1:1"], 0, /^Not logged in to 127\.0\.0\.1:1\n$/],
     [["login", "127.0.0.1:1", "--password-stdin"], 1, /requires --username/],
   ];

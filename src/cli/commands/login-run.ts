@@ -1,7 +1,9 @@
 /**
  * docker login / logout: credentials are checked against the registry (its challenge: Basic, or a
- * Bearer token asked for with them) before they are stored where docker keeps them (config.json
- * `auths`, or the configured credential helper), so each tool sees the other's logins.
+ * Bearer token asked for with them and offline access) before they are stored where docker keeps
+ * them (config.json `auths`, or the configured credential helper), so each tool sees the other's
+ * logins. When the token server returns a refresh token, it is stored instead of the password, as
+ * docker's `identitytoken` (a helper gets it with the username `<token>`).
  */
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
@@ -84,15 +86,23 @@ export async function runLogin(
   const { insecureRegistry } = globalOptions(command);
   const client = await registryClientFor(host, {
     credentials,
+    offlineToken: true,
     ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
   });
+  let identityToken: string | undefined;
   try {
-    await client.checkLogin();
+    ({ identityToken } = await client.checkLogin());
   } finally {
     await client.close();
   }
   const store = new DockerCredentialStore();
-  await store.store(host, credentials);
+  // docker's login: a refresh token from the token server replaces the password (`identitytoken`).
+  await store.store(
+    host,
+    identityToken === undefined
+      ? credentials
+      : { username: credentials.username, password: "", identityToken },
+  );
   if (!(await store.usesHelper(host))) {
     process.stderr.write(
       `WARNING! Your credentials are stored unencrypted in '${store.configPath}'.\n` +

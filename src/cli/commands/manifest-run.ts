@@ -1,5 +1,7 @@
 /**
  * `docker manifest inspect` as the docker CLI prints it:
+ * - `inspect LIST IMAGE`: an image of a local manifest list;
+ * - a local manifest list (docker looks there before asking the registry), else the registry's:
  * - a manifest: its bytes indented with tabs (Go's json.Indent);
  * - a manifest list or index: re-built from its entries as distribution's manifestlist does
  *   (mediaType, size, digest, platform; three-space indent);
@@ -7,152 +9,115 @@
  *   manifest under OCIManifest or SchemaV2Manifest (tab indent); for a list, one per platform.
  */
 import type { Command } from "commander";
-import { WharfError } from "../../errors.ts";
 import type { Descriptor } from "../../oci/descriptor.ts";
-import { type Digest, digestBytes } from "../../oci/digest.ts";
-import { type ParsedManifest, parseDocument, parseImageConfig } from "../../oci/document.ts";
-import { DockerMediaType, OciMediaType } from "../../oci/mediatype.ts";
-import { parseNormalizedNamed, type Reference, referenceString } from "../../oci/reference.ts";
+import type { Digest } from "../../oci/digest.ts";
+import { parseDocument } from "../../oci/document.ts";
+import {
+  buildManifestList,
+  goJson,
+  imageManifestJson,
+  type ManifestListEntry,
+  manifestListFromDescriptors,
+} from "../../oci/manifest-list.ts";
+import { type Platform, platformFromJSON } from "../../oci/platform.ts";
+import { parseNormalizedNamed, type Reference, tagNameOnly } from "../../oci/reference.ts";
 import { type RegistryClient, registryClientFor } from "../../registry/client/client.ts";
-import { globalOptions } from "../context.ts";
+import { ManifestListStore } from "../../store/manifest-lists.ts";
+import { imageManifestEntry } from "../../transport/image-manifest.ts";
+import { globalOptions, storeRoot } from "../context.ts";
 import type { ManifestInspectOptions } from "./manifest.ts";
 
-/** Go's encoding/json escapes these in strings; JSON.stringify does not. */
-function goJson(value: unknown, indent: string): string {
-  return JSON.stringify(value, null, indent)
-    .replaceAll("<", "\\u003c")
-    .replaceAll(">", "\\u003e")
-    .replaceAll("&", "\\u0026");
+/** docker's normalizeReference: the full name, tagged `latest` unless it has a tag or digest. */
+export function manifestReference(name: string): Reference {
+  return tagNameOnly(parseNormalizedNamed(name));
 }
 
-/** A descriptor's fields in image-spec's Go order (mediaType, digest, size, urls, annotations, platform). */
-function ociDescriptor(d: Omit<Descriptor, "platform"> & { platform?: object }): Record<string, unknown> {
-  const out: Record<string, unknown> = { mediaType: d.mediaType, digest: d.digest, size: d.size };
-  if (d.urls?.length) out.urls = d.urls;
-  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = d.annotations;
-  if (d.platform) out.platform = goPlatform(d.platform as Record<string, unknown>);
-  if (d.artifactType) out.artifactType = d.artifactType;
-  return out;
+/** A registry client for `domain`, insecure when `--insecure` asks for it (docker's flag). */
+export async function manifestClient(
+  domain: string,
+  insecure: boolean | undefined,
+  command: Command,
+): Promise<RegistryClient> {
+  const registries = [...(globalOptions(command).insecureRegistry ?? []), ...(insecure ? [domain] : [])];
+  return registryClientFor(domain, registries.length ? { insecureRegistries: registries } : {});
 }
 
-/** Platform fields in Go's order, empty ones left out. */
-function goPlatform(p: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { architecture: p.architecture, os: p.os };
-  if (p["os.version"]) out["os.version"] = p["os.version"];
-  if (Array.isArray(p["os.features"]) && p["os.features"].length > 0) out["os.features"] = p["os.features"];
-  if (p.variant) out.variant = p.variant;
-  if (Array.isArray(p.features) && p.features.length > 0) out.features = p.features;
-  return out;
+function write(text: string): void {
+  process.stdout.write(`${text}\n`);
 }
 
-function parsedManifestJson(m: ParsedManifest): Record<string, unknown> {
-  const v = m.value as unknown as {
-    schemaVersion: number;
-    mediaType?: string;
-    config: Descriptor;
-    layers: Descriptor[];
-    annotations?: Record<string, string>;
-  };
-  const out: Record<string, unknown> = { schemaVersion: v.schemaVersion };
-  if (v.mediaType) out.mediaType = v.mediaType;
-  out.config = ociDescriptor(v.config);
-  out.layers = v.layers.map(ociDescriptor);
-  if (v.annotations && Object.keys(v.annotations).length > 0) out.annotations = v.annotations;
-  return out;
+/** docker's printManifest: the bytes tab-indented, or the ImageManifest with -v. */
+function printManifest(entry: ManifestListEntry, verbose: boolean | undefined): void {
+  write(
+    verbose
+      ? goJson(imageManifestJson(entry), "\t")
+      : JSON.stringify(JSON.parse(Buffer.from(entry.raw).toString("utf8")), null, "\t"),
+  );
 }
 
-/** An image config from the registry (small; verified against its digest). */
-async function configBytes(client: RegistryClient, ref: Reference, digest: Digest): Promise<Buffer> {
-  const { stream } = await client.getBlob(ref.path, digest);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > 4 * 1024 * 1024)
-      throw new WharfError("MANIFEST_INVALID", `image config ${digest} is over 4 MiB`);
-    parts.push(chunk as Buffer);
+/** docker's printManifestList. */
+function printManifestList(ref: Reference, entries: ManifestListEntry[], verbose: boolean | undefined): void {
+  if (verbose) write(goJson(entries.map(imageManifestJson), "\t"));
+  else write(Buffer.from(buildManifestList(ref, entries).bytes).toString("utf8"));
+}
+
+export async function runManifestInspect(
+  first: string,
+  second: string | undefined,
+  options: ManifestInspectOptions,
+  command: Command,
+): Promise<void> {
+  const lists = new ManifestListStore(storeRoot(command));
+  const ref = manifestReference(second ?? first);
+  if (second !== undefined) {
+    printManifest(await lists.get(manifestReference(first), ref), options.verbose);
+    return;
   }
-  const bytes = Buffer.concat(parts);
-  if (digestBytes(bytes) !== digest) {
-    throw new WharfError("DIGEST_MISMATCH", `image config from ${ref.domain} does not match ${digest}`);
+  if (await lists.has(ref)) {
+    printManifestList(ref, await lists.getList(ref), options.verbose);
+    return;
   }
-  return bytes;
-}
-
-/** docker's types.ImageManifest for one platform manifest. */
-async function imageManifest(
-  client: RegistryClient,
-  ref: Reference,
-  manifest: ParsedManifest,
-  platform: Record<string, unknown> | undefined,
-): Promise<Record<string, unknown>> {
-  let p = platform;
-  if (p === undefined) {
-    const config = parseImageConfig(
-      await configBytes(client, ref, manifest.value.config.digest as Digest),
-    ).value;
-    p = { architecture: config.architecture, os: config.os, variant: config.variant };
-  }
-  const descriptor = ociDescriptor({
-    mediaType: manifest.mediaType,
-    digest: manifest.digest,
-    size: manifest.bytes.byteLength,
-    platform: p,
-  });
-  const key = manifest.mediaType === OciMediaType.ImageManifest ? "OCIManifest" : "SchemaV2Manifest";
-  return {
-    Ref: referenceString(ref),
-    Descriptor: descriptor,
-    Raw: Buffer.from(manifest.bytes).toString("base64"),
-    [key]: parsedManifestJson(manifest),
-  };
-}
-
-export async function runManifestInspect(name: string, options: ManifestInspectOptions, command: Command) {
-  const named = parseNormalizedNamed(name);
-  const ref: Reference = named.tag || named.digest ? named : { ...named, tag: "latest" };
-  const { insecureRegistry } = globalOptions(command);
-  const insecure = [...(insecureRegistry ?? []), ...(options.insecure ? [ref.domain] : [])];
-  const client = await registryClientFor(ref.domain, insecure.length ? { insecureRegistries: insecure } : {});
+  const client = await manifestClient(ref.domain, options.insecure, command);
   try {
-    const top = await client.getManifest(ref.path, ref.digest ?? ref.tag!);
-    const doc = parseDocument(top.bytes, top.mediaType);
-    if (doc.kind === "manifest") {
-      const text = options.verbose
-        ? goJson(await imageManifest(client, ref, doc, undefined), "\t")
-        : JSON.stringify(JSON.parse(Buffer.from(top.bytes).toString()), null, "\t");
-      process.stdout.write(`${text}\n`);
-      return;
-    }
-    const entries = doc.value.manifests as (Descriptor & { platform?: Record<string, unknown> })[];
-    if (options.verbose) {
-      const all = [];
-      for (const entry of entries) {
-        const child = await client.getManifest(ref.path, entry.digest);
-        const parsed = parseDocument(child.bytes, child.mediaType);
-        if (parsed.kind !== "manifest") continue;
-        all.push(await imageManifest(client, { ...ref, digest: parsed.digest }, parsed, entry.platform));
-      }
-      process.stdout.write(`${goJson(all, "\t")}\n`);
-      return;
-    }
-    // distribution's manifestlist.FromDescriptors: an OCI index when the entries are OCI manifests.
-    const mediaType =
-      entries[0]?.mediaType === OciMediaType.ImageManifest
-        ? OciMediaType.ImageIndex
-        : DockerMediaType.ManifestList;
-    const list = {
-      schemaVersion: 2,
-      mediaType,
-      manifests: entries.map((e) => ({
-        mediaType: e.mediaType,
-        size: e.size,
-        digest: e.digest,
-        platform: goPlatform(e.platform ?? {}),
-      })),
-    };
-    process.stdout.write(`${goJson(list, "   ")}\n`);
+    await inspectRemote(client, ref, options.verbose);
   } finally {
     await client.close();
   }
+}
+
+async function inspectRemote(client: RegistryClient, ref: Reference, verbose: boolean | undefined) {
+  const top = await client.getManifest(ref.path, ref.digest ?? ref.tag!);
+  const doc = parseDocument(top.bytes, top.mediaType);
+  if (doc.kind === "manifest") {
+    const entry: ManifestListEntry = verbose
+      ? await imageManifestEntry(client, ref, doc)
+      : { ref, mediaType: doc.mediaType, digest: doc.digest, size: doc.bytes.byteLength, raw: doc.bytes };
+    printManifest(entry, verbose);
+    return;
+  }
+  const entries = doc.value.manifests as (Descriptor & { platform?: unknown })[];
+  const platformOf = (e: { platform?: unknown }): Platform | undefined =>
+    e.platform === undefined ? undefined : platformFromJSON(e.platform);
+  if (verbose) {
+    const all: ManifestListEntry[] = [];
+    for (const entry of entries) {
+      const child = await client.getManifest(ref.path, entry.digest);
+      const parsed = parseDocument(child.bytes, child.mediaType);
+      if (parsed.kind !== "manifest") continue;
+      all.push(
+        await imageManifestEntry(client, { ...ref, digest: parsed.digest }, parsed, platformOf(entry)),
+      );
+    }
+    write(goJson(all.map(imageManifestJson), "\t"));
+    return;
+  }
+  const list = manifestListFromDescriptors(
+    entries.map((e) => ({
+      mediaType: e.mediaType as ManifestListEntry["mediaType"],
+      digest: e.digest as Digest,
+      size: e.size,
+      ...(e.platform === undefined ? {} : { platform: platformOf(e)! }),
+    })),
+  );
+  write(Buffer.from(list.bytes).toString("utf8"));
 }

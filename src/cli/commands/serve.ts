@@ -27,7 +27,7 @@ Configuration keys (--config FILE, YAML; flags and WHARF_SERVE_* variables overr
   log.level  log.accesslog.disabled
   auth.htpasswd.path  auth.htpasswd.realm
   auth.token.service  auth.token.issuer  auth.token.realm  auth.token.secret  auth.token.expiration
-  auth.anonymouspull
+  auth.token.refreshexpiration  auth.anonymouspull
   access[].account  access[].repository  access[].actions
   metrics.enabled
 Environment: WHARF_SERVE_ADDR, WHARF_SERVE_STORAGE, WHARF_SERVE_LOG_LEVEL,

@@ -59,6 +59,8 @@ export const MANIFEST_ACCEPT: readonly string[] = [
 export interface RegistryClientOptions extends TransportOptions {
   /** Where credentials come from: a store, fixed credentials, or none (anonymous). */
   credentials?: CredentialStore | Credentials;
+  /** Ask token servers for a refresh token too (docker login's offline_token=true). */
+  offlineToken?: boolean;
 }
 
 export interface PingResult {
@@ -233,7 +235,7 @@ export class RegistryClient {
     this.host = host;
     this.domain = options.domain ?? host;
     this.transport = new Transport(host, options);
-    this.#tokens = new TokenProvider(this.transport);
+    this.#tokens = new TokenProvider(this.transport, { offline: options.offlineToken === true });
     const creds = options.credentials;
     this.#store =
       creds === undefined
@@ -279,11 +281,14 @@ export class RegistryClient {
   /**
    * docker login's check: GET /v2/ with the client's credentials, through the registry's challenge
    * (Basic, or a Bearer token asked for with no scope). Throws REGISTRY_UNAUTHORIZED and the like.
+   * Returns the refresh token the token server gave (with `offlineToken`): docker's identity token.
    */
-  async checkLogin(opts: RequestOptions = {}): Promise<void> {
+  async checkLogin(opts: RequestOptions = {}): Promise<{ identityToken?: string }> {
     const res = await this.#send("GET", "/v2/", [], {}, opts.signal);
     if (res.status !== 200) throw await responseError(res, "registry");
     await res.body.dump();
+    const identityToken = this.#tokens.lastRefreshToken;
+    return identityToken === undefined ? {} : { identityToken };
   }
 
   /** The Authorization header for a request with these scopes, and whether a cached token was used. */

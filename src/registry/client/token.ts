@@ -2,7 +2,9 @@
  * The registry token flow (distribution's docs/spec/auth/token.md and oauth.md, as docker's
  * registry/client/auth/session.go implements it): a Bearer challenge names a realm and service; the
  * client asks the realm for a token for a set of scopes (`repository:NAME:pull`), with:
- *  - GET `realm?service=S&scope=A&scope=B`, Basic credentials when there are any (anonymous otherwise);
+ *  - GET `realm?service=S&scope=A&scope=B`, Basic credentials when there are any (anonymous otherwise),
+ *    with `offline_token=true&client_id=docker` for docker login, whose answer's `refresh_token` is
+ *    kept as the login's identity token;
  *  - POST form `grant_type=refresh_token` when an identity token from `docker login` is present
  *    (falling back to GET when the server has no POST endpoint, as containerd does).
  * The answer's `token` (or `access_token`) lives `expires_in` seconds (at least 60) from `issued_at`;
@@ -18,7 +20,11 @@ import { type HttpResponse, networkError, type Transport } from "./transport.ts"
 export const MINIMUM_TOKEN_LIFETIME_S = 60;
 /** A token is renewed this long before it expires, so it does not die in flight. */
 const EXPIRY_MARGIN_MS = 5_000;
-const CLIENT_ID = "wharf";
+/**
+ * docker's client ID (registry.AuthClientID). OAuth2 servers bind a refresh token to the client that
+ * got it, and docker's and wharf's logins share config.json, so wharf presents itself as docker.
+ */
+const CLIENT_ID = "docker";
 /** A token answer larger than this is not a token answer. */
 const TOKEN_BODY_LIMIT = 1024 * 1024;
 
@@ -121,9 +127,18 @@ export class TokenProvider {
   readonly #inflight = new Map<string, Promise<Token>>();
   /** Refresh tokens the realm returned, by realm+service, preferred over the configured one. */
   readonly #refresh = new Map<string, string>();
+  readonly #offline: boolean;
+  #lastRefreshToken: string | undefined;
 
-  constructor(transport: Transport) {
+  /** `offline`: ask for refresh tokens (docker login's offline access). */
+  constructor(transport: Transport, options: { offline?: boolean } = {}) {
     this.#transport = transport;
+    this.#offline = options.offline === true;
+  }
+
+  /** The refresh token most recently returned by a token server, if any. */
+  get lastRefreshToken(): string | undefined {
+    return this.#lastRefreshToken;
   }
 
   /** A token for `scopes` under a Bearer challenge, from the cache when still valid. */
@@ -209,7 +224,10 @@ export class TokenProvider {
       token = await this.#post(url, service, scopes, refreshToken, signal);
     }
     token ??= await this.#get(url, service, scopes, credentials, signal);
-    if (token.refreshToken !== undefined) this.#refresh.set(refreshKey, token.refreshToken);
+    if (token.refreshToken !== undefined) {
+      this.#refresh.set(refreshKey, token.refreshToken);
+      this.#lastRefreshToken = token.refreshToken;
+    }
     return token;
   }
 
@@ -227,6 +245,7 @@ export class TokenProvider {
     form.set("service", service);
     form.set("client_id", CLIENT_ID);
     form.set("scope", scopes.join(" "));
+    if (this.#offline) form.set("access_type", "offline");
     const res = await this.#transport.request({
       method: "POST",
       url,
@@ -256,6 +275,10 @@ export class TokenProvider {
     const url = new URL(realm);
     if (service !== "") url.searchParams.append("service", service);
     for (const scope of scopes) url.searchParams.append("scope", scope);
+    if (this.#offline) {
+      url.searchParams.append("offline_token", "true");
+      url.searchParams.append("client_id", CLIENT_ID);
+    }
     const headers: Record<string, string> = {};
     if (credentials !== undefined && credentials.username !== "" && credentials.password !== "") {
       url.searchParams.append("account", credentials.username);

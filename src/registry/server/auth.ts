@@ -3,7 +3,10 @@
  * - none: everyone may do everything;
  * - htpasswd: HTTP Basic against a bcrypt htpasswd file;
  * - token: Bearer JWTs (HS256) from the built-in token endpoint (/token), which authenticates
- *   against the htpasswd file and grants only what the access rules allow.
+ *   against the htpasswd file and grants only what the access rules allow. Asked with
+ *   `offline_token=true` (GET) or `access_type=offline` (POST), it also returns a refresh token
+ *   (docker login keeps it as the identity token) that the OAuth2 `grant_type=refresh_token` POST
+ *   takes instead of a password.
  * Access rules decide per account and repository; a wrong or missing credential is 401 with the
  * mode's challenge, a known account without the right is 403 DENIED.
  */
@@ -103,6 +106,10 @@ export class Htpasswd {
     }
   }
 
+  has(user: string): boolean {
+    return this.#users.has(user);
+  }
+
   async verify(user: string, password: string): Promise<boolean> {
     const hash = this.#users.get(user);
     if (hash === undefined) return false;
@@ -200,6 +207,7 @@ export class TokenAccess implements Authorizer {
   readonly #issuer: string;
   readonly #realm: string | undefined;
   readonly #expiration: number;
+  readonly #refreshExpiration: number;
 
   constructor(
     config: NonNullable<NonNullable<ServeConfig["auth"]>["token"]>,
@@ -213,6 +221,41 @@ export class TokenAccess implements Authorizer {
     this.#issuer = config.issuer;
     this.#realm = config.realm;
     this.#expiration = config.expiration;
+    this.#refreshExpiration = config.refreshexpiration;
+  }
+
+  /** Refresh tokens have an audience of their own, so one is never taken for an access token. */
+  get #refreshAudience(): string {
+    return `refresh:${this.#service}`;
+  }
+
+  /** The account a refresh token was issued to, while it is valid and the account still exists. */
+  async #refreshAccount(token: string): Promise<string> {
+    try {
+      const { payload } = await jwtVerify(token, this.#secret, {
+        issuer: this.#issuer,
+        audience: this.#refreshAudience,
+        algorithms: ["HS256"],
+      });
+      if (typeof payload.sub === "string" && this.#users?.has(payload.sub)) return payload.sub;
+    } catch {
+      // an invalid token is refused below, like an unknown account
+    }
+    throw new AuthError("UNAUTHORIZED", "invalid refresh token", 'Basic realm="wharf token"');
+  }
+
+  #sign(claims: Record<string, unknown>, subject: string, audience: string, lifetime: number) {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(this.#issuer)
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt(now)
+      .setNotBefore(now - 1)
+      .setExpirationTime(now + lifetime)
+      .setJti(randomBytes(12).toString("hex"))
+      .sign(this.#secret);
   }
 
   #challenge(host: string, need: Need, error?: string): string {
@@ -271,19 +314,24 @@ export class TokenAccess implements Authorizer {
   }
 
   /**
-   * The token endpoint: authenticates (Basic, or a password grant), then grants each requested scope
-   * as far as the rules allow. Returns the JSON body, or throws UNAUTHORIZED for bad credentials.
+   * The token endpoint: authenticates (Basic, a password grant, or a refresh-token grant), then
+   * grants each requested scope as far as the rules allow; an authenticated client that asks for
+   * offline access also gets a refresh token. Returns the JSON body, or throws UNAUTHORIZED.
    */
   async issue(authorization: string | undefined, form: URLSearchParams): Promise<string> {
     let account = ANONYMOUS;
-    const basic = basicCredentials(authorization);
-    const user = basic?.user ?? form.get("username") ?? undefined;
-    const password = basic?.password ?? form.get("password") ?? undefined;
-    if (user !== undefined && password !== undefined) {
-      if (!(await this.#users?.verify(user, password))) {
-        throw new AuthError("UNAUTHORIZED", "invalid username or password", 'Basic realm="wharf token"');
+    if (form.get("grant_type") === "refresh_token") {
+      account = await this.#refreshAccount(form.get("refresh_token") ?? "");
+    } else {
+      const basic = basicCredentials(authorization);
+      const user = basic?.user ?? form.get("username") ?? undefined;
+      const password = basic?.password ?? form.get("password") ?? undefined;
+      if (user !== undefined && password !== undefined) {
+        if (!(await this.#users?.verify(user, password))) {
+          throw new AuthError("UNAUTHORIZED", "invalid username or password", 'Basic realm="wharf token"');
+        }
+        account = user;
       }
-      account = user;
     }
     const access: Grant[] = [];
     for (const scope of form.getAll("scope").flatMap((s) => s.split(" "))) {
@@ -300,23 +348,18 @@ export class TokenAccess implements Authorizer {
         access.push({ type, name, actions: ["*"] });
       }
     }
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ access })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setIssuer(this.#issuer)
-      .setAudience(this.#service)
-      .setSubject(account)
-      .setIssuedAt(now)
-      .setNotBefore(now - 1)
-      .setExpirationTime(now + this.#expiration)
-      .setJti(randomBytes(12).toString("hex"))
-      .sign(this.#secret);
-    return JSON.stringify({
+    const token = await this.#sign({ access }, account, this.#service, this.#expiration);
+    const body: Record<string, unknown> = {
       token,
       access_token: token,
       expires_in: this.#expiration,
-      issued_at: new Date(now * 1000).toISOString(),
-    });
+      issued_at: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+    };
+    const offline = form.get("offline_token") === "true" || form.get("access_type") === "offline";
+    if (offline && account !== ANONYMOUS) {
+      body.refresh_token = await this.#sign({}, account, this.#refreshAudience, this.#refreshExpiration);
+    }
+    return JSON.stringify(body);
   }
 }
 

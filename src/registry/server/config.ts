@@ -59,6 +59,12 @@ export const ServeConfigSchema = z.strictObject({
           secret: z.string().min(32).optional(),
           /** Token lifetime, seconds. */
           expiration: z.number().int().positive().default(300),
+          /** Refresh token (identity token) lifetime, seconds; default 90 days. */
+          refreshexpiration: z
+            .number()
+            .int()
+            .positive()
+            .default(90 * 24 * 3600),
         })
         .optional(),
       /** Anonymous clients may pull every repository (default false when auth is on). */
