@@ -41,8 +41,9 @@ function invalid(path: string, why: string): WharfError {
  */
 export async function indexTar(
   path: string,
-  hash: (name: string) => boolean = () => false,
+  options: { hash?: (name: string) => boolean; where?: string } = {},
 ): Promise<TarIndex> {
+  const hash = options.hash ?? (() => false);
   const entries = new Map<string, TarEntry>();
   const links = new Map<string, string>();
   const parser = extract();
@@ -83,7 +84,10 @@ export async function indexTar(
     input.destroy();
     if ((err as NodeJS.ErrnoException).code) throw err;
     const message = (err as Error).message;
-    throw invalid(path, /unexpected end/i.test(message) ? "truncated tar" : `not a tar file (${message})`);
+    throw invalid(
+      options.where ?? path,
+      /unexpected end/i.test(message) ? "truncated tar" : `not a tar file (${message})`,
+    );
   }
   for (const [name, target] of links) {
     const entry = entries.get(target);

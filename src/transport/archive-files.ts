@@ -4,7 +4,7 @@
  * so one layout reader serves a directory and an archive alike.
  */
 import { createReadStream } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { normalizeEntryName, type TarIndex } from "../layer/tar-index.ts";
 import type { IngestSource } from "../store/ingest.ts";
@@ -18,10 +18,24 @@ export interface ArchiveFiles {
   readonly where: string;
   /** The size of a file, or undefined when there is none at `path`. */
   size(path: string): Promise<number | undefined>;
-  /** A small file's bytes (manifests, configs, index.json), or undefined when there is none. */
-  read(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * A small file's bytes (manifests, configs, index.json), or undefined when there is none; with
+   * `limit`, its first `limit` bytes whatever its size (to sniff compression).
+   */
+  read(path: string, limit?: number): Promise<Uint8Array | undefined>;
   /** A file as a resumable ingest source. */
   source(path: string): IngestSource;
+}
+
+async function readRange(file: string, position: number, length: number): Promise<Uint8Array> {
+  const handle = await open(file, "r");
+  try {
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, position);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 export function directoryFiles(dir: string): ArchiveFiles {
@@ -32,32 +46,25 @@ export function directoryFiles(dir: string): ArchiveFiles {
       const info = await stat(full(path)).catch(() => undefined);
       return info?.isFile() ? info.size : undefined;
     },
-    async read(path) {
+    async read(path, limit) {
       const info = await stat(full(path)).catch(() => undefined);
-      if (!info?.isFile() || info.size > MAX_SMALL_FILE) return undefined;
-      return readFile(full(path));
+      if (!info?.isFile() || (limit === undefined && info.size > MAX_SMALL_FILE)) return undefined;
+      return readRange(full(path), 0, Math.min(info.size, limit ?? info.size));
     },
     source: (path) => fileSource(full(path)),
   };
 }
 
 /** A tar's files, read by offset from the tar itself. */
-export function tarFiles(index: TarIndex): ArchiveFiles {
+export function tarFiles(index: TarIndex, where: string = index.path): ArchiveFiles {
   const entry = (path: string) => index.entries.get(normalizeEntryName(path));
   return {
-    where: index.path,
+    where,
     size: async (path) => entry(path)?.size,
-    async read(path) {
+    async read(path, limit) {
       const e = entry(path);
-      if (!e || e.size > MAX_SMALL_FILE) return undefined;
-      const handle = await open(index.path, "r");
-      try {
-        const bytes = Buffer.alloc(e.size);
-        const { bytesRead } = await handle.read(bytes, 0, e.size, e.offset);
-        return bytes.subarray(0, bytesRead);
-      } finally {
-        await handle.close();
-      }
+      if (!e || (limit === undefined && e.size > MAX_SMALL_FILE)) return undefined;
+      return readRange(index.path, e.offset, Math.min(e.size, limit ?? e.size));
     },
     source(path) {
       return {

@@ -11,20 +11,17 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import { WharfError } from "../errors.ts";
+import { detectCompression } from "../layer/compression.ts";
+import type { LayerCompression } from "../oci/mediatype.ts";
+
+/** How messages name an archive read from standard input. */
+export const STDIN = "from standard input";
 
 export interface ArchiveInput {
   /** The uncompressed tar. */
   readonly path: string;
   /** Removes the temporary copy, if one was made. */
   close(): Promise<void>;
-}
-
-type Compression = "gzip" | "zstd" | "none";
-
-function compressionOf(head: Uint8Array): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return "none";
 }
 
 async function fileHead(path: string): Promise<Uint8Array> {
@@ -44,7 +41,7 @@ async function tempFile(): Promise<{ path: string; remove: () => Promise<void> }
 }
 
 /** Writes `input` to a temporary file, decompressed; removes the file again if that fails. */
-async function spool(input: Readable, compression: Compression, what: string): Promise<ArchiveInput> {
+async function spool(input: Readable, compression: LayerCompression, what: string): Promise<ArchiveInput> {
   const temp = await tempFile();
   try {
     const out = createWriteStream(temp.path, { flags: "wx" });
@@ -70,18 +67,15 @@ async function spool(input: Readable, compression: Compression, what: string): P
 
 /** A file: used in place unless compressed. */
 export async function openArchiveFile(path: string): Promise<ArchiveInput> {
-  const compression = compressionOf(await fileHead(path));
+  const compression = detectCompression(await fileHead(path));
   if (compression === "none") return { path, close: async () => undefined };
   return spool(createReadStream(path, { highWaterMark: 1 << 20 }), compression, path);
 }
 
 /** A stream (stdin): spooled to a temporary file, then read like one. */
-export async function openArchiveStream(
-  input: Readable,
-  what = "from standard input",
-): Promise<ArchiveInput> {
+export async function openArchiveStream(input: Readable, what = STDIN): Promise<ArchiveInput> {
   const raw = await spool(input, "none", what);
-  const compression = compressionOf(await fileHead(raw.path));
+  const compression = detectCompression(await fileHead(raw.path));
   if (compression === "none") return raw;
   try {
     return await spool(createReadStream(raw.path, { highWaterMark: 1 << 20 }), compression, what);

@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import { indexTar } from "../layer/tar-index.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { tarFiles } from "./archive-files.ts";
-import { type ArchiveInput, openArchiveFile, openArchiveStream } from "./archive-input.ts";
+import { type ArchiveInput, openArchiveFile, openArchiveStream, STDIN } from "./archive-input.ts";
 import { OciLayoutDestination, type OciLayoutDestinationOptions } from "./oci-layout-destination.ts";
 import { OciLayoutReader, OciLayoutSource } from "./oci-layout-source.ts";
 import { TarOutput, type TarTarget } from "./tar-output.ts";
@@ -23,10 +23,10 @@ export class OciArchive {
   }
 
   /** Opens a plain tar (see openArchiveFile / openArchiveStream); it is closed with the archive. */
-  static async fromInput(input: ArchiveInput): Promise<OciArchive> {
+  static async fromInput(input: ArchiveInput, where = input.path): Promise<OciArchive> {
     try {
-      const index = await indexTar(input.path);
-      return new OciArchive(input, new OciLayoutReader(tarFiles(index), "ARCHIVE_INVALID"));
+      const index = await indexTar(input.path, { where });
+      return new OciArchive(input, new OciLayoutReader(tarFiles(index, where), "ARCHIVE_INVALID"));
     } catch (err) {
       await input.close();
       throw err;
@@ -36,6 +36,7 @@ export class OciArchive {
   static async open(file: string | Readable): Promise<OciArchive> {
     return OciArchive.fromInput(
       typeof file === "string" ? await openArchiveFile(file) : await openArchiveStream(file),
+      typeof file === "string" ? file : STDIN,
     );
   }
 
