@@ -1,6 +1,7 @@
 /** The `wharf` command tree. Commands parse flags, call the library and render; nothing else. */
 import { Command, CommanderError } from "commander";
 import { WHARF_VERSION } from "../version.ts";
+import { registerCopy } from "./commands/copy.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerImage } from "./commands/image.ts";
 import { registerImages } from "./commands/images.ts";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerRmi(program);
   registerSystem(program);
   registerServe(program);
+  registerCopy(program);
   for (const command of program.commands) configure(command);
   return program;
 }

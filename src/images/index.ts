@@ -30,6 +30,7 @@ export {
   listImages,
   summaryOf,
 } from "./list.ts";
+export { findImageRecord } from "./local-manifest.ts";
 export {
   compare,
   groupRecords,

@@ -5,7 +5,7 @@
  */
 import pLimit from "p-limit";
 import { WharfError } from "../errors.ts";
-import { DiffIdCalculator, diffIdOfFile } from "../layer/diffid.ts";
+import { DiffIdCalculator, type DiffIdResult, diffIdOfFile } from "../layer/diffid.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { type Digest, shortDigest } from "../oci/digest.ts";
 import type { Lease } from "../store/lease.ts";
@@ -80,14 +80,21 @@ function queued<T>(
   return limit(task);
 }
 
+/** A stored layer's diff ID and uncompressed size: from its records, else by reading it once. */
+export async function storedLayerInfo(store: Store, layer: Descriptor): Promise<DiffIdResult> {
+  const digest = layer.digest as Digest;
+  return (
+    store.read((r) => r.layerInfo(digest)) ?? (await diffIdOfFile(store.blobs.path(digest), layer.mediaType))
+  );
+}
+
 async function existingLayer(
   store: Store,
   layer: Descriptor,
   expectedDiffId: () => Promise<string | undefined>,
 ): Promise<LayerRecord> {
   const digest = layer.digest as Digest;
-  const known =
-    store.read((r) => r.layerInfo(digest)) ?? (await diffIdOfFile(store.blobs.path(digest), layer.mediaType));
+  const known = await storedLayerInfo(store, layer);
   checkDiffId(digest, known.diffId, await expectedDiffId());
   return { digest, mediaType: layer.mediaType, size: layer.size, ...known };
 }
@@ -122,10 +129,7 @@ async function downloadLayer(
   emit("Verifying Checksum");
   emit("Download complete");
   // Another process may have ingested it meanwhile: then the calculator saw nothing.
-  const computed = result.existed
-    ? (store.read((r) => r.layerInfo(digest)) ??
-      (await diffIdOfFile(store.blobs.path(digest), layer.mediaType)))
-    : await calculator.finish();
+  const computed = result.existed ? await storedLayerInfo(store, layer) : await calculator.finish();
   checkDiffId(digest, computed.diffId, await expectedDiffId());
   return { digest, mediaType: layer.mediaType, size: layer.size, ...computed };
 }
@@ -133,7 +137,7 @@ async function downloadLayer(
 /** Transfers cut short (a dropped connection, a stalled body) resume from the bytes on disk. */
 const RESUME_ATTEMPTS = 5;
 
-async function withResume<T>(attempt: () => Promise<T>): Promise<T> {
+export async function withResume<T>(attempt: () => Promise<T>): Promise<T> {
   for (let tries = 1; ; tries += 1) {
     try {
       return await attempt();
@@ -143,7 +147,7 @@ async function withResume<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-function checkDiffId(digest: Digest, actual: Digest, expected: string | undefined): void {
+export function checkDiffId(digest: Digest, actual: Digest, expected: string | undefined): void {
   if (expected !== undefined && actual !== expected) {
     throw new WharfError(
       "LAYER_DIFFID_MISMATCH",

@@ -8,8 +8,16 @@ import { selectPlatform } from "../oci/platform-match.ts";
 type Candidate = Platform & { descriptor: Descriptor };
 
 export function choosePlatformManifest(index: ParsedIndex, wanted: Platform = defaultPlatform()): Descriptor {
+  return choosePlatformDescriptor(index.value.manifests as readonly Descriptor[], wanted);
+}
+
+/** The same choice among any index entries (e.g. only those a copy brought in). */
+export function choosePlatformDescriptor(
+  manifests: readonly Descriptor[],
+  wanted: Platform = defaultPlatform(),
+): Descriptor {
   const candidates: Candidate[] = [];
-  for (const descriptor of index.value.manifests) {
+  for (const descriptor of manifests) {
     // Attestation manifests (buildx) carry platform unknown/unknown and never match a real platform.
     if (descriptor.platform) candidates.push({ ...platformFromJSON(descriptor.platform), descriptor });
   }

@@ -1,0 +1,66 @@
+/**
+ * Opening the two ends of a copy from transport references (transport-reference.ts): each transport's
+ * ImageSource and ImageDestination, so that `wharf copy` and the library's `copyBetween` take any pair.
+ */
+import { WharfError } from "../errors.ts";
+import type { Reference } from "../oci/reference.ts";
+import type { RegistryClient } from "../registry/client/client.ts";
+import type { ManifestRef } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { RegistrySource } from "./registry-source.ts";
+import { StoreDestination } from "./store-destination.ts";
+import { StoreSource } from "./store-source.ts";
+import type { TransportReference } from "./transport-reference.ts";
+import type { ImageDestination, ImageSource } from "./types.ts";
+
+/** What opening an end may need; the CLI supplies these from its flags and the images layer. */
+export interface EndpointContext {
+  store(): Promise<Store>;
+  /** A local image name to its stored manifest (Docker's lookup rules live in src/images). */
+  resolveLocal(store: Store, name: string): ManifestRef;
+  registryClient(ref: Reference): Promise<RegistryClient>;
+}
+
+export interface OpenedDestination {
+  destination: ImageDestination;
+  /** The references the destination records for the copied image. */
+  names: string[];
+}
+
+export async function openSource(where: TransportReference, ctx: EndpointContext): Promise<ImageSource> {
+  switch (where.transport) {
+    case "docker":
+      return new RegistrySource(await ctx.registryClient(where.ref), where.ref);
+    case "wharf": {
+      const store = await ctx.store();
+      return StoreSource.open(store, ctx.resolveLocal(store, where.name));
+    }
+    default:
+      throw unsupported(where.transport, "source");
+  }
+}
+
+export async function openDestination(
+  where: TransportReference,
+  ctx: EndpointContext,
+  /** Where the copy comes from: a store copy of a registry image records its RepoDigest, as a pull does. */
+  from: TransportReference,
+): Promise<OpenedDestination> {
+  switch (where.transport) {
+    case "wharf": {
+      const store = await ctx.store();
+      return {
+        destination: new StoreDestination(store, { repoDigests: from.transport === "docker" }),
+        names: [where.name],
+      };
+    }
+    default:
+      throw unsupported(where.transport, "destination");
+  }
+}
+
+function unsupported(transport: string, end: string): WharfError {
+  return new WharfError("COPY_UNSUPPORTED", `${transport}: is not supported as a copy ${end}`, {
+    transport,
+  });
+}
