@@ -9,7 +9,7 @@
 import type { Readable } from "node:stream";
 import { WharfError } from "../errors.ts";
 import { detectCompression } from "../layer/compression.ts";
-import { indexTar } from "../layer/tar-index.ts";
+import { indexTar, type TarIndex } from "../layer/tar-index.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { type Digest, digestBytes, isDigest } from "../oci/digest.ts";
 import { parseDocument, parseImageConfig, serializeDocument } from "../oci/document.ts";
@@ -50,6 +50,11 @@ const LAYER_MEDIA_TYPE: Readonly<Record<LayerCompression, string>> = {
 
 const BLOB_PATH = /^blobs\/sha256\/([a-f0-9]{64})$/;
 
+/** Which entries the index must hash: files outside blobs/ are named by no digest (`<id>/layer.tar`). */
+export function needsHash(name: string): boolean {
+  return !BLOB_PATH.test(name);
+}
+
 export class DockerArchive {
   readonly #files: ArchiveFiles;
   readonly #input: ArchiveInput;
@@ -79,8 +84,17 @@ export class DockerArchive {
   /** Reads a plain tar (see archive-input.ts); the input is closed with the archive, or on failure. */
   static async fromInput(input: ArchiveInput, where = input.path): Promise<DockerArchive> {
     try {
-      // Files outside blobs/ are named by no digest: hash them in the indexing pass.
-      const index = await indexTar(input.path, { hash: (name) => !BLOB_PATH.test(name), where });
+      const index = await indexTar(input.path, { hash: needsHash, where });
+      return await DockerArchive.fromIndex(input, index, where);
+    } catch (err) {
+      await input.close();
+      throw err;
+    }
+  }
+
+  /** From an index made with `needsHash`; the input is closed with the archive (not on failure). */
+  static async fromIndex(input: ArchiveInput, index: TarIndex, where: string): Promise<DockerArchive> {
+    {
       const files = tarFiles(index, where);
       const reader = new ArchiveReader(files, where, (path) => {
         const entry = index.entries.get(path);
@@ -90,9 +104,6 @@ export class DockerArchive {
       });
       const { images, paths } = await reader.read();
       return new DockerArchive(input, files, images, paths);
-    } catch (err) {
-      await input.close();
-      throw err;
     }
   }
 
@@ -260,5 +271,36 @@ class ArchiveReader {
       this.#paths.set(desc.digest, path);
     }
     return true;
+  }
+}
+
+/**
+ * `docker-archive:FILE[:NAME:TAG|:@INDEX]` as an ImageSource: the image with that tag, the one at that
+ * position of manifest.json, or the only one. Closing it closes the archive.
+ */
+export async function openDockerArchiveSource(
+  file: string,
+  pick: { tag?: string; index?: number } = {},
+): Promise<ImageSource> {
+  const archive = await DockerArchive.open(file);
+  try {
+    const images = archive.images();
+    let image: DockerArchiveImage | undefined;
+    if (pick.tag !== undefined) image = images.find((i) => i.repoTags.includes(pick.tag as string));
+    else if (pick.index !== undefined) image = images[pick.index];
+    else if (images.length === 1) image = images[0];
+    else
+      throw new WharfError(
+        "ARCHIVE_INVALID",
+        `${file} holds ${images.length} images: name one (FILE:NAME:TAG or FILE:@INDEX)`,
+      );
+    if (!image) {
+      throw new WharfError("ARCHIVE_INVALID", `no image ${pick.tag ?? `@${pick.index}`} in ${file}`);
+    }
+    const source = archive.source(image);
+    return { ...source, close: () => archive.close() };
+  } catch (err) {
+    await archive.close();
+    throw err;
   }
 }

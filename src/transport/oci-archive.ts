@@ -5,7 +5,7 @@
  * commit renames into place, or into a stream.
  */
 import type { Readable } from "node:stream";
-import { indexTar } from "../layer/tar-index.ts";
+import { indexTar, type TarIndex } from "../layer/tar-index.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { tarFiles } from "./archive-files.ts";
 import { type ArchiveInput, openArchiveFile, openArchiveStream, STDIN } from "./archive-input.ts";
@@ -25,12 +25,16 @@ export class OciArchive {
   /** Opens a plain tar (see openArchiveFile / openArchiveStream); it is closed with the archive. */
   static async fromInput(input: ArchiveInput, where = input.path): Promise<OciArchive> {
     try {
-      const index = await indexTar(input.path, { where });
-      return new OciArchive(input, new OciLayoutReader(tarFiles(index, where), "ARCHIVE_INVALID"));
+      return OciArchive.fromIndex(input, await indexTar(input.path, { where }), where);
     } catch (err) {
       await input.close();
       throw err;
     }
+  }
+
+  /** From the tar's index; the input is closed with the archive. */
+  static fromIndex(input: ArchiveInput, index: TarIndex, where: string): OciArchive {
+    return new OciArchive(input, new OciLayoutReader(tarFiles(index, where), "ARCHIVE_INVALID"));
   }
 
   static async open(file: string | Readable): Promise<OciArchive> {
