@@ -56,6 +56,8 @@ export async function indexTar(
           : normalizeEntryName(header.linkname);
       links.set(name, target);
     }
+    // A cut-off entry fails the parser too, which reports it: the entry's own error is the same one.
+    stream.on("error", () => undefined);
     const digester = header.type === "file" && hash(name) ? new Digester() : undefined;
     if (digester) stream.on("data", (chunk) => digester.update(chunk as Uint8Array));
     else stream.resume();
