@@ -1,13 +1,24 @@
 /**
- * Helpers shared by the benchmarks (bench/pull.ts, bench/serve.ts): running and stopping commands,
- * cleaning up on exit or Ctrl-C, choosing and starting the wharf CLI, and small figures.
+ * Helpers shared by the benchmarks (bench/pull.ts, bench/serve.ts, bench/save-load.ts): running and
+ * stopping commands, cleaning up on exit or Ctrl-C, choosing and starting the wharf CLI, the nodeapp
+ * image, a dockerd of the bench's own, and small figures.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { unmountUnder } from "../test/helpers/mounts.ts";
 
 /** The repository root: where dist/ and src/ are found and `npm run build` runs. */
 export const REPO = resolve(import.meta.dirname, "..");
@@ -364,4 +375,116 @@ export async function startRegistry(
     await sleep(50);
   }
   return { name, child, base, log: () => log };
+}
+
+/** PATH without node_modules/.bin: the nodeapp fixture copies the machine's node + npm, as PEERS.md measured. */
+function systemPath(): string {
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
+    .join(delimiter);
+}
+
+/**
+ * The nodeapp image (../shared/fixtures/make-nodeapp.sh) as an OCI layout in `cache`, built once
+ * (about two minutes) and kept outside the repository. Returns the layout's directory and blob bytes.
+ */
+export async function nodeappLayout(cache: string): Promise<{ layout: string; bytes: number }> {
+  mkdirSync(cache, { recursive: true });
+  const layout = join(cache, "nodeapp");
+  if (!existsSync(join(layout, "index.json"))) {
+    console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
+    const t0 = performance.now();
+    await exec("bash", [resolve(REPO, "../shared/fixtures/make-nodeapp.sh"), cache], {
+      env: { ...process.env, PATH: systemPath() },
+      inherit: true,
+    });
+    console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const blobsDir = join(layout, "blobs", "sha256");
+  let bytes = 0;
+  for (const b of readdirSync(blobsDir)) bytes += statSync(join(blobsDir, b)).size;
+  return { layout, bytes };
+}
+
+export interface BenchDockerd {
+  /** `-H unix://…`, for the docker CLI. */
+  H: string[];
+  child: ChildProcess | undefined;
+  /** Why it cannot run here, if it cannot. */
+  unavailable?: string;
+}
+
+/**
+ * A dockerd of the bench's own (overlay2, own data-root and exec-root, no networking), stopped and
+ * removed by `cleanups`; `unavailable` says why when it cannot start here.
+ */
+export async function startBenchDockerd(
+  dir: string,
+  cleanups: Cleanups,
+  insecureRegistries: string[] = [],
+): Promise<BenchDockerd> {
+  if (!commandExists("dockerd"))
+    return { H: [], child: undefined, unavailable: "dockerd is not installed (docker.io)" };
+  if (!commandExists("docker"))
+    return { H: [], child: undefined, unavailable: "the docker CLI is not installed" };
+  mkdirSync(dir, { recursive: true });
+  // exec-root holds a unix socket path: keep it short (108 bytes at most).
+  const execRoot = mkdtempSync(join("/tmp", "wb-dx-"));
+  cleanups.push(() => rmSync(execRoot, { recursive: true, force: true }));
+  const sock = join(execRoot, "docker.sock");
+  writeFileSync(
+    join(dir, "daemon.json"),
+    JSON.stringify(
+      {
+        "storage-driver": "overlay2",
+        iptables: false,
+        "ip-masq": false,
+        bridge: "none",
+        "insecure-registries": insecureRegistries,
+        "data-root": join(dir, "data"),
+        "exec-root": execRoot,
+        pidfile: join(dir, "docker.pid"),
+        hosts: [`unix://${sock}`],
+      },
+      null,
+      2,
+    ),
+  );
+  const H = ["-H", `unix://${sock}`];
+  const d = spawn("dockerd", ["--config-file", join(dir, "daemon.json")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const result: BenchDockerd = { H, child: d };
+  let log = "";
+  d.stderr.on("data", (chunk) => {
+    log = (log + chunk).slice(-4000);
+  });
+  await new Promise<void>((r) => {
+    d.once("spawn", r);
+    d.once("error", (err) => {
+      result.unavailable = `dockerd: ${err.message}`;
+      r();
+    });
+  });
+  cleanups.push(async () => {
+    await stopChild(d, 20_000);
+    unmountUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = Date.now() + 60_000;
+  while (result.unavailable === undefined) {
+    if (d.exitCode !== null || d.signalCode !== null) {
+      const lines = log.trim().split("\n").slice(-3).join(" | ");
+      result.unavailable = `dockerd exited with ${d.exitCode ?? d.signalCode}: ${lines.slice(0, 400)}`;
+      break;
+    }
+    if (spawnSync("docker", [...H, "version"], { stdio: "ignore" }).status === 0) break;
+    if (Date.now() > until) {
+      result.unavailable = `dockerd did not answer in 60 s: ${log.trim().split("\n").at(-1)}`;
+      break;
+    }
+    await sleep(200);
+  }
+  return result;
 }

@@ -1,45 +1,14 @@
-/**
- * Pull benchmark: `wharf pull` of a realistic large image (the nodeapp fixture: ~115 MB gzip, 3 layers,
- * ~20k files) from a local distribution registry, side by side with skopeo, podman and dockerd.
- *
- *   node bench/pull.ts [--runs N] [--cache DIR] [--dir DIR] [--cli auto|dist|src] [--no-setup]
- *
- * - The image is built once with ../shared/fixtures/make-nodeapp.sh and cached outside the repository
- *   (default ~/.cache/wharf-bench/nodeapp, or --cache DIR); bench/setup-peers.sh installs the Debian
- *   packages first (skipped with --no-setup; it does nothing when all are installed).
- * - A docker-registry of the bench's own (request logging off, as PEERS.md says for benchmarks) runs on
- *   a free 127.0.0.1 port; the image goes in with `skopeo copy oci:... docker://...`.
- * - Each run times, one after another (interleaved, so that drift affects all of them alike) and each
- *   into an empty destination: `wharf pull` into a fresh --root; `skopeo copy` registry -> a fresh OCI
- *   dir; `podman pull` (overlay, own --root/--runroot, `podman rmi -a -f` after each run); `docker pull`
- *   through a dockerd the bench starts (overlay2, own data-root, `docker rmi` after each run).
- * - Peak RSS of wharf, skopeo and podman: `/usr/bin/time -f %M` (else VmHWM polled from /proc); for
- *   docker the work happens in dockerd, so its VmHWM (over the whole bench) is shown instead.
- * A peer that cannot start here is reported as "unavailable: <reason>" and the others go on.
- * Everything started is stopped and every temporary store deleted, also on error or Ctrl-C; the
- * image cache stays. "MB" below is 2^20 bytes.
- */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { delimiter, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { unmountUnder } from "../test/helpers/mounts.ts";
 import * as lib from "./lib.ts";
 
 const BENCH_DIR = import.meta.dirname;
-const MAKE_NODEAPP = resolve(BENCH_DIR, "../../shared/fixtures/make-nodeapp.sh");
 
 function removeTree(dir: string): void {
   unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** PATH without node_modules/.bin: the fixture copies the machine's node + npm, as PEERS.md measured. */
-function systemPath(): string {
-  return (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
-    .join(delimiter);
 }
 
 interface Peer {
@@ -71,21 +40,7 @@ async function main(): Promise<void> {
     }
 
     // 1. The image, cached outside the repository.
-    const cache = resolve(values.cache);
-    mkdirSync(cache, { recursive: true });
-    const layout = join(cache, "nodeapp");
-    if (!existsSync(join(layout, "index.json"))) {
-      console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
-      const t0 = performance.now();
-      await lib.exec("bash", [MAKE_NODEAPP, cache], {
-        env: { ...process.env, PATH: systemPath() },
-        inherit: true,
-      });
-      console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const blobsDir = join(layout, "blobs", "sha256");
-    let imageBytes = 0;
-    for (const b of readdirSync(blobsDir)) imageBytes += statSync(join(blobsDir, b)).size;
+    const { layout, bytes: imageBytes } = await lib.nodeappLayout(resolve(values.cache));
     console.log(`image: ${layout} (${(imageBytes / 1e6).toFixed(1)} MB of blobs)`);
 
     const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-pull-"));
@@ -206,68 +161,11 @@ async function main(): Promise<void> {
       reset: async () => {},
     };
     peers.push(docker);
-    let dockerd: ChildProcess | undefined;
-    if (!lib.commandExists("dockerd")) docker.unavailable = "dockerd is not installed (docker.io)";
-    else if (!lib.commandExists("docker")) docker.unavailable = "the docker CLI is not installed";
+    const daemon = await lib.startBenchDockerd(join(work, "docker"), cleanups, [host]);
+    const dockerd = daemon.child;
+    const H = daemon.H;
+    if (daemon.unavailable) docker.unavailable = daemon.unavailable;
     else {
-      const ddir = join(work, "docker");
-      mkdirSync(ddir, { recursive: true });
-      // exec-root holds a unix socket path: keep it short (108 bytes at most).
-      const execRoot = mkdtempSync(join("/tmp", "wb-dx-"));
-      cleanups.push(() => removeTree(execRoot));
-      const sock = join(execRoot, "docker.sock");
-      writeFileSync(
-        join(ddir, "daemon.json"),
-        JSON.stringify(
-          {
-            "storage-driver": "overlay2",
-            iptables: false,
-            "ip-masq": false,
-            bridge: "none",
-            "insecure-registries": [host],
-            "data-root": join(ddir, "data"),
-            "exec-root": execRoot,
-            pidfile: join(ddir, "docker.pid"),
-            hosts: [`unix://${sock}`],
-          },
-          null,
-          2,
-        ),
-      );
-      const H = ["-H", `unix://${sock}`];
-      const d = spawn("dockerd", ["--config-file", join(ddir, "daemon.json")], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      dockerd = d;
-      let dLog = "";
-      d.stderr.on("data", (chunk) => {
-        dLog = (dLog + chunk).slice(-4000);
-      });
-      await new Promise<void>((r) => {
-        d.once("spawn", r);
-        d.once("error", (err) => {
-          docker.unavailable = `dockerd: ${err.message}`;
-          r();
-        });
-      });
-      cleanups.push(async () => {
-        await lib.stopChild(d, 20_000);
-        removeTree(ddir);
-      });
-      const until = Date.now() + 60_000;
-      while (docker.unavailable === undefined) {
-        if (d.exitCode !== null || d.signalCode !== null) {
-          const lines = dLog.trim().split("\n").slice(-3).join(" | ");
-          docker.unavailable = `dockerd exited with ${d.exitCode ?? d.signalCode}: ${lines.slice(0, 400)}`;
-          break;
-        }
-        if (spawnSync("docker", [...H, "version"], { stdio: "ignore" }).status === 0) break;
-        if (Date.now() > until) {
-          docker.unavailable = `dockerd did not answer in 60 s: ${dLog.trim().split("\n").at(-1)}`;
-          break;
-        }
-        await lib.sleep(200);
-      }
       docker.pull = () => lib.exec("docker", [...H, "pull", image]);
       docker.reset = async () => {
         await lib.exec("docker", [...H, "rmi", "-f", image]);

@@ -182,12 +182,18 @@ describe("malformed archives are refused with one line, nothing left behind", ()
     await loadFails(file, /neither manifest\.json nor index\.json/);
   });
 
-  test("a layer path manifest.json names that the archive lacks", async () => {
+  /** busybox:latest saved by wharf and unpacked into `work/name`, to be damaged and packed again. */
+  const unpackedSave = async (name: string) => {
     const root = await storeWithBusybox();
-    const dir = join(work, "missing-layer");
+    const dir = join(work, name);
     mkdirSync(dir);
     await ok(root, ["save", "-o", join(dir, "x.tar"), "busybox:latest"]);
     await runOk("tar", ["xf", join(dir, "x.tar"), "-C", dir]);
+    return dir;
+  };
+
+  test("a layer path manifest.json names that the archive lacks", async () => {
+    const dir = await unpackedSave("missing-layer");
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { Layers: string[] }[];
     (manifest[0] as { Layers: string[] }).Layers[1] = "nowhere/layer.tar";
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
@@ -197,11 +203,7 @@ describe("malformed archives are refused with one line, nothing left behind", ()
   });
 
   test("a blob whose content does not match its digest", async () => {
-    const root = await storeWithBusybox();
-    const dir = join(work, "corrupt");
-    mkdirSync(dir);
-    await ok(root, ["save", "-o", join(dir, "x.tar"), "busybox:latest"]);
-    await runOk("tar", ["xf", join(dir, "x.tar"), "-C", dir]);
+    const dir = await unpackedSave("corrupt");
     const blob = join(dir, "blobs/sha256/08628fc2a8e650043ab7c94c10fb71875bd96ab2f2cf0b52b9d85f6eb84affff");
     const bytes = readFileSync(blob);
     bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 0xff;
