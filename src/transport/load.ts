@@ -49,12 +49,10 @@ async function archiveImages(
   if (index.entries.has(DOCKER_ARCHIVE_MANIFEST)) {
     const archive = await DockerArchive.fromIndex(input, index, where);
     // skopeo writes docker.io/library/NAME:TAG; Docker prints and records the familiar form.
-    const images = archive
-      .images()
-      .map((image) => ({
-        names: image.repoTags.map((t) => familiarString(parseNormalizedNamed(t))),
-        source: archive.source(image),
-      }));
+    const images = archive.images().map((image) => ({
+      names: image.repoTags.map((t) => familiarString(parseNormalizedNamed(t))),
+      source: archive.source(image),
+    }));
     return { images, close: () => archive.close() };
   }
   if (index.entries.has(OCI_LAYOUT_INDEX_FILE)) {
