@@ -61,6 +61,7 @@ export {
   resolveImage,
   searchIdPrefix,
 } from "./resolve.ts";
+export { type SaveItem, selectImagesToSave } from "./save-selection.ts";
 export { parseTagArguments, type TagResult, tagImage } from "./tag.ts";
 export {
   formatRFC3339Local,

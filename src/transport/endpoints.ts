@@ -3,11 +3,16 @@
  * ImageSource and ImageDestination, so that `wharf copy` and the library's `copyBetween` take any pair.
  */
 import { WharfError } from "../errors.ts";
-import { type Reference, referenceString, tagNameOnly } from "../oci/reference.ts";
+import { familiarString, type Reference, referenceString, tagNameOnly } from "../oci/reference.ts";
 import type { RegistryClient } from "../registry/client/client.ts";
 import type { ManifestRef } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobInfoCache } from "./blob-info-cache.ts";
+import { DockerArchiveDestination } from "./docker-archive-destination.ts";
+import { openDockerArchiveSource } from "./docker-archive-source.ts";
+import { createOciArchiveDestination, openOciArchiveSource } from "./oci-archive.ts";
+import { openOciLayoutDestination } from "./oci-layout-destination.ts";
+import { openOciLayoutSource } from "./oci-layout-source.ts";
 import { RegistryDestination } from "./registry-destination.ts";
 import { RegistrySource } from "./registry-source.ts";
 import { StoreDestination } from "./store-destination.ts";
@@ -39,8 +44,15 @@ export async function openSource(where: TransportReference, ctx: EndpointContext
       const store = await ctx.store();
       return StoreSource.open(store, ctx.resolveLocal(store, where.name));
     }
-    default:
-      throw unsupported(where.transport, "source");
+    case "oci":
+      return openOciLayoutSource(where.path, where.ref);
+    case "oci-archive":
+      return openOciArchiveSource(where.path, where.ref);
+    case "docker-archive":
+      return openDockerArchiveSource(where.path, {
+        ...(where.ref ? { tag: familiarString(where.ref) } : {}),
+        ...(where.index !== undefined ? { index: where.index } : {}),
+      });
   }
 }
 
@@ -68,8 +80,19 @@ export async function openDestination(
         ),
         names: [referenceString(where.ref)],
       };
-    default:
-      throw unsupported(where.transport, "destination");
+    case "oci":
+      return { destination: await openOciLayoutDestination(where.path, where.ref), names: [] };
+    case "oci-archive":
+      return {
+        destination: createOciArchiveDestination({ file: where.path }, where.ref ? { ref: where.ref } : {}),
+        names: [],
+      };
+    case "docker-archive":
+      if (where.index !== undefined) throw unsupported("docker-archive:FILE:@INDEX", "destination");
+      return {
+        destination: new DockerArchiveDestination({ file: where.path }),
+        names: where.ref ? [familiarString(where.ref)] : [],
+      };
   }
 }
 

@@ -4,7 +4,9 @@ import { defineHistory } from "./history.ts";
 import { definePrune } from "./image-prune.ts";
 import { defineList } from "./images.ts";
 import { defineImageInspect } from "./inspect.ts";
+import { defineLoad } from "./load.ts";
 import { defineRmi } from "./rmi.ts";
+import { defineSave } from "./save.ts";
 import { defineTag } from "./tag.ts";
 
 export function registerImage(program: Command): void {
@@ -15,4 +17,6 @@ export function registerImage(program: Command): void {
   defineTag(image.command("tag"));
   defineRmi(image.command("rm").aliases(["rmi", "remove"]));
   definePrune(image.command("prune"));
+  defineSave(image.command("save"));
+  defineLoad(image.command("load"));
 }

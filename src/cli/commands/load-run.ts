@@ -1,0 +1,37 @@
+/**
+ * `wharf load`: every image of an archive (file or stdin) into the store, then docker's lines:
+ * `Loaded image: NAME:TAG` per name, `Loaded image ID: sha256:…` for an image without one, and the
+ * notice when a tag is taken from another image.
+ */
+import type { Command } from "commander";
+import { WharfError } from "../../errors.ts";
+import { familiarString, parseNormalizedNamed } from "../../oci/reference.ts";
+import { loadArchive } from "../../transport/load.ts";
+import { daemon, withStore } from "./image-support.ts";
+import type { LoadFlags } from "./load.ts";
+
+export async function runLoad(flags: LoadFlags, cmd: Command): Promise<void> {
+  if (flags.input === undefined && process.stdin.isTTY) {
+    throw new WharfError("USAGE", "requested load from stdin, but stdin is empty");
+  }
+  const result = await withStore(cmd, (store) =>
+    daemon(() => loadArchive(store, flags.input ?? process.stdin)),
+  );
+  // What each name pointed at before, when the load moved it (docker's "renaming the old one").
+  const previous = new Map<string, string>();
+  for (const tag of result.commit.names) {
+    if (tag.previous) previous.set(familiarString(parseNormalizedNamed(tag.name)), tag.previous.id);
+  }
+  let out = "";
+  for (const image of result.images) {
+    if (image.names.length === 0) out += `Loaded image ID: ${image.id}\n`;
+    for (const name of image.names) {
+      const before = previous.get(familiarString(parseNormalizedNamed(name)));
+      if (before && before !== image.id) {
+        out += `The image ${name} already exists, renaming the old one with ID ${before} to empty string\n`;
+      }
+      out += `Loaded image: ${name}\n`;
+    }
+  }
+  process.stdout.write(out);
+}

@@ -1,0 +1,49 @@
+/**
+ * `wharf save`: the named images from the store into one archive (docker's format, or an oci-archive
+ * with --format oci), shared layers once. A file is written beside its target and renamed into place
+ * at the end, so a failed save leaves nothing; without -o the archive streams to stdout, which
+ * must not be a terminal (docker's rule and wording).
+ */
+import type { Command } from "commander";
+import { WharfError } from "../../errors.ts";
+import { selectImagesToSave } from "../../images/save-selection.ts";
+import { copyImage } from "../../transport/copy.ts";
+import { DockerArchiveDestination } from "../../transport/docker-archive-destination.ts";
+import { createOciArchiveDestination } from "../../transport/oci-archive.ts";
+import { StoreSource } from "../../transport/store-source.ts";
+import type { TarTarget } from "../../transport/tar-output.ts";
+import type { ImageDestination } from "../../transport/types.ts";
+import { usageError } from "../exit.ts";
+import { daemon, withStore } from "./image-support.ts";
+import type { SaveFlags } from "./save.ts";
+
+export async function runSave(images: string[], flags: SaveFlags, cmd: Command): Promise<void> {
+  if (flags.format !== "docker" && flags.format !== "oci") {
+    throw usageError(`invalid --format "${flags.format}": docker or oci`, "wharf save");
+  }
+  if (flags.output === undefined && process.stdout.isTTY) {
+    throw new WharfError("USAGE", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+  }
+  const target: TarTarget = flags.output === undefined ? { stream: process.stdout } : { file: flags.output };
+  await withStore(cmd, async (store) => {
+    const items = await daemon(() => selectImagesToSave(store, images));
+    const destination: ImageDestination =
+      flags.format === "oci"
+        ? createOciArchiveDestination(target, { namesAreReferences: true })
+        : new DockerArchiveDestination(target);
+    try {
+      for (const item of items) {
+        const source = await StoreSource.open(store, item.record.manifest);
+        try {
+          await copyImage(source, destination, { names: item.names });
+        } finally {
+          await source.close();
+        }
+      }
+      await destination.commit();
+    } catch (err) {
+      await destination.abort().catch(() => undefined);
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * What `save IMAGE...` takes, by moby's rules (image/tarexport/save.go parseNames): `name:tag` that
+ * tag; a bare repository name every tag of that repository (or, with none, an image ID of that
+ * spelling); an ID or `name@digest` the image without names. Images named twice are saved once, with
+ * all their names.
+ */
+import {
+  familiarString,
+  isNamedReference,
+  isNameOnly,
+  parseAnyReference,
+  parseNormalizedNamed,
+  referenceName,
+} from "../oci/reference.ts";
+import type { ImageRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { findImageRecord } from "./local-manifest.ts";
+
+export interface SaveItem {
+  record: ImageRecord;
+  /** Familiar `name:tag` references to write as the image's RepoTags. */
+  names: string[];
+}
+
+export function selectImagesToSave(store: Store, inputs: readonly string[]): SaveItem[] {
+  const items = new Map<string, SaveItem>();
+  const add = (record: ImageRecord, name?: string) => {
+    const item = items.get(record.manifest.digest) ?? { record, names: [] };
+    items.set(record.manifest.digest, item);
+    if (name !== undefined && !item.names.includes(name)) item.names.push(name);
+  };
+  for (const input of inputs) {
+    const any = parseAnyReference(input);
+    if (isNamedReference(any) && isNameOnly(any)) {
+      const repository = referenceName(any);
+      const tagged = store
+        .read((r) => r.list())
+        .flatMap((record) =>
+          record.tags
+            .map((t) => parseNormalizedNamed(t.name))
+            .filter((ref) => referenceName(ref) === repository)
+            .map((ref) => ({ record, name: familiarString(ref) })),
+        );
+      for (const t of tagged) add(t.record, t.name);
+      if (tagged.length > 0) continue;
+    }
+    const record = findImageRecord(store, input);
+    const named = isNamedReference(any) && any.digest === undefined && !isNameOnly(any);
+    add(record, named ? familiarString(any) : undefined);
+  }
+  return [...items.values()];
+}

@@ -1,0 +1,124 @@
+/**
+ * Load = copy(archive -> store) for every image of an archive: docker-archives of every vintage,
+ * skopeo's, and oci-archives, plain or gzip/zstd-compressed, from a file or a stream. The tar is
+ * indexed once; the store destination commits all images and tags in one transaction at the end, so a
+ * bad archive leaves nothing half-imported. Digest faults of the archive's content read as
+ * ARCHIVE_INVALID.
+ */
+import type { Readable } from "node:stream";
+import { isWharfError, WharfError } from "../errors.ts";
+import { indexTar } from "../layer/tar-index.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import type { Digest } from "../oci/digest.ts";
+import { parseDocument } from "../oci/document.ts";
+import { OCI_LAYOUT_INDEX_FILE } from "../oci/layout.ts";
+import { familiarString, parseNormalizedNamed } from "../oci/reference.ts";
+import type { Store } from "../store/store.ts";
+import { type ArchiveInput, openArchiveFile, openArchiveStream, STDIN } from "./archive-input.ts";
+import { copyImage } from "./copy.ts";
+import { DOCKER_ARCHIVE_MANIFEST, DockerArchive, needsHash } from "./docker-archive-source.ts";
+import { OciArchive } from "./oci-archive.ts";
+import { IMAGE_NAME_ANNOTATION, REF_NAME_ANNOTATION } from "./oci-layout-source.ts";
+import { type StoreCommit, StoreDestination } from "./store-destination.ts";
+import type { ImageSource } from "./types.ts";
+
+export interface LoadedImage {
+  /** The image ID (config digest). */
+  id: Digest;
+  /** The familiar names recorded for it, in the archive's order. */
+  names: string[];
+}
+
+export interface LoadResult {
+  images: LoadedImage[];
+  /** What each name pointed at before: a moved tag, as Docker reports it. */
+  commit: StoreCommit;
+}
+
+interface ArchiveImage {
+  names: string[];
+  source: ImageSource;
+}
+
+/** An archive's images, whichever format it is. */
+async function archiveImages(
+  input: ArchiveInput,
+  where: string,
+): Promise<{ images: ArchiveImage[]; close(): Promise<void> }> {
+  const index = await indexTar(input.path, { hash: needsHash, where });
+  if (index.entries.has(DOCKER_ARCHIVE_MANIFEST)) {
+    const archive = await DockerArchive.fromIndex(input, index, where);
+    // skopeo writes docker.io/library/NAME:TAG; Docker prints and records the familiar form.
+    const images = archive.images().map((image) => ({
+      names: image.repoTags.map((t) => familiarString(parseNormalizedNamed(t))),
+      source: archive.source(image),
+    }));
+    return { images, close: () => archive.close() };
+  }
+  if (index.entries.has(OCI_LAYOUT_INDEX_FILE)) {
+    const archive = OciArchive.fromIndex(input, index, where);
+    const entries = await archive.images();
+    if (entries.length === 0)
+      throw new WharfError("ARCHIVE_INVALID", `invalid archive ${where}: index.json lists no image`);
+    const images = entries.map((entry) => ({ names: ociImageNames(entry), source: archive.source(entry) }));
+    return { images, close: () => archive.close() };
+  }
+  throw new WharfError(
+    "ARCHIVE_INVALID",
+    `invalid archive ${where}: neither ${DOCKER_ARCHIVE_MANIFEST} nor ${OCI_LAYOUT_INDEX_FILE} (not an image archive)`,
+    { path: where },
+  );
+}
+
+/**
+ * The name an oci-archive gives an image: containerd's and Docker 25's io.containerd.image.name, else a
+ * ref name that is a full reference (`busybox:latest`, not a bare tag).
+ */
+function ociImageNames(entry: Descriptor): string[] {
+  const candidates = [entry.annotations?.[IMAGE_NAME_ANNOTATION], entry.annotations?.[REF_NAME_ANNOTATION]];
+  for (const candidate of candidates) {
+    if (!candidate || !/[:/]/.test(candidate)) continue;
+    try {
+      const ref = parseNormalizedNamed(candidate);
+      if (ref.tag) return [familiarString(ref)];
+    } catch {
+      // not a reference: a plain ref name
+    }
+  }
+  return [];
+}
+
+export async function loadArchive(store: Store, file: string | Readable): Promise<LoadResult> {
+  const where = typeof file === "string" ? file : STDIN;
+  const input = typeof file === "string" ? await openArchiveFile(file) : await openArchiveStream(file);
+  let archive: Awaited<ReturnType<typeof archiveImages>>;
+  try {
+    archive = await archiveImages(input, where);
+  } catch (err) {
+    await input.close();
+    throw err;
+  }
+  const destination = new StoreDestination(store);
+  try {
+    const images: LoadedImage[] = [];
+    for (const image of archive.images) {
+      const { top } = await copyImage(image.source, destination, { names: image.names });
+      const manifest = parseDocument(top.bytes, top.mediaType);
+      if (manifest.kind === "manifest") {
+        images.push({ id: manifest.value.config.digest as Digest, names: image.names });
+      }
+    }
+    await destination.commit();
+    return { images, commit: destination.committed! };
+  } catch (err) {
+    await destination.abort().catch(() => undefined);
+    if (isWharfError(err, "DIGEST_MISMATCH") || isWharfError(err, "SIZE_MISMATCH")) {
+      throw new WharfError("ARCHIVE_INVALID", `invalid archive ${where}: ${err.message}`, err.detail, {
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    await archive.close();
+  }
+}
