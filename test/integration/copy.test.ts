@@ -1,24 +1,52 @@
 /**
- * `wharf copy` and the copy engine between a real registry (distribution 2.8) and the local store:
- * the same image IDs and digests as a pull, --all keeping the index, and nothing visible from a copy
- * that fails.
+ * `wharf copy` and the copy engine between a real registry (distribution 2.8) and local stores: the
+ * same image IDs and digests as a pull, --all keeping the index digest with each shared blob moved
+ * once, lookups before transfers, and nothing visible (no image, tag or lease) from a copy that fails.
  */
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import type { Digest } from "../../src/oci/digest.ts";
-import { Store } from "../../src/store/index.ts";
+import { collectGarbage, Store } from "../../src/store/index.ts";
+import { leasedDigests } from "../../src/store/lease.ts";
+import { copyAndCommit } from "../../src/transport/copy.ts";
+import { StoreDestination } from "../../src/transport/store-destination.ts";
+import { StoreSource } from "../../src/transport/store-source.ts";
+import type { CopyEvent } from "../../src/transport/types.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
 import { wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BUSYBOX_ID = "sha256:1c03f4e795fd19db4fa0c25496cd2f696994f6798cbf12e04ae981d4143ae7a5";
 const BUSYBOX_MANIFEST = "sha256:38c6850f878edc2669a36b99bec15cab8aa8ac3f682f9c89c0f51b761848d5da";
-const MULTI_INDEX = "sha256:c94552dc6a235959cd41db2bbaf18bab61e4709dfcbbbe4b8157f9ff5c239834";
+const MULTI_INDEX = "sha256:c94552dc6a235959cd41db2bbaf18bab61e4709dfcbbbe4b8157f9ff5c239834" as Digest;
 
 // Started once for the file; its temp directory (and the registry) go when the file finishes.
 const registry = await startDistribution();
 await pushFixtures(registry.host);
 after(() => registry.stop());
+
+/** A store holding busybox:multi with both platforms and its index, filled by `wharf copy --all`. */
+async function filledStore(): Promise<string> {
+  const root = tempDir();
+  const r = await wharf([
+    "--root",
+    root,
+    "copy",
+    "--all",
+    `docker://${registry.host}/busybox:multi`,
+    "wharf:multi:all",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Writing manifest list to image destination\n$/);
+  return root;
+}
+
+const indexRef = () => ({
+  digest: MULTI_INDEX,
+  mediaType: "application/vnd.oci.image.index.v1+json",
+  size: 0,
+});
 
 describe("wharf copy: registry and local store", () => {
   const images = async (root: string) =>
@@ -65,20 +93,10 @@ describe("wharf copy: registry and local store", () => {
   });
 
   test("--all into the store keeps the index and every platform; the tag is this host's image", async () => {
-    const root = tempDir();
-    const r = await wharf([
-      "--root",
-      root,
-      "copy",
-      "--all",
-      `docker://${registry.host}/busybox:multi`,
-      "wharf:multi:all",
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Writing manifest list to image destination\n$/);
+    const root = await filledStore();
     const store = await Store.open({ root });
     try {
-      assert.equal(await store.blobs.has(MULTI_INDEX as Digest), true);
+      assert.equal(await store.blobs.has(MULTI_INDEX), true);
       const records = store.read((rec) => rec.listAll());
       assert.deepEqual(records.map((x) => x.platform.architecture).sort(), ["amd64", "arm64"]);
       const tagged = store.read((rec) => rec.byTag("docker.io/library/multi:all"));
@@ -108,6 +126,72 @@ describe("wharf copy: registry and local store", () => {
       assert.notEqual(r.code, 0, bad);
       assert.match(r.stderr, /^invalid image reference "/, bad);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  });
+});
+
+describe("copy engine between stores", () => {
+  test("--all keeps the index digest; every blob is looked up first and moved once", async () => {
+    const a = await Store.open({ root: await filledStore() });
+    const b = await Store.open({ root: tempDir() });
+    try {
+      const events: CopyEvent[] = [];
+      const source = await StoreSource.open(a, indexRef());
+      const destination = new StoreDestination(b);
+      const result = await copyAndCommit(source, destination, {
+        all: true,
+        names: ["copied:multi"],
+        onEvent: (e) => events.push(e),
+      });
+      await source.close();
+      assert.equal(result.top.digest, MULTI_INDEX);
+      assert.equal(await b.blobs.has(MULTI_INDEX), true);
+      const started = events.filter(
+        (e) => e.type === "blob" && e.status === "transferring" && e.current === 0,
+      );
+      const digests = started.map((e) => (e as { digest: string }).digest);
+      assert.equal(new Set(digests).size, digests.length, "a blob moved twice");
+      assert.equal(b.read((r) => r.listAll()).length, 2, "both platforms are images in the copy");
+      // Per manifest, no transfer starts before the last lookup answer of that manifest.
+      const firstTransfer = events.findIndex((e) => e.type === "blob" && e.status === "transferring");
+      const firstPending = events.findIndex((e) => e.type === "blob" && e.status === "pending");
+      assert.ok(firstPending >= 0 && firstPending < firstTransfer);
+      assert.equal(destination.committed?.names[0]?.name, "docker.io/library/copied:multi");
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test("a source that fails midway: no image, no tag, no lease left; GC takes the partial blobs", async () => {
+    const rootA = await filledStore();
+    const a = await Store.open({ root: rootA });
+    const b = await Store.open({ root: tempDir() });
+    try {
+      const amd64 = a.read((r) => r.listAll()).find((x) => x.platform.architecture === "amd64")!;
+      // The largest layer vanishes from the source after the copy has started.
+      const largest = [...amd64.layers].sort((x, y) => y.size - x.size)[0]!;
+      const source = await StoreSource.open(a, amd64.manifest);
+      rmSync(a.blobs.path(largest.digest));
+      await assert.rejects(
+        copyAndCommit(source, new StoreDestination(b), { names: ["broken:one"] }),
+        (err: Error & { code?: string }) => err.code === "STORE_BLOB_UNKNOWN",
+      );
+      await source.close();
+      assert.deepEqual(
+        b.read((r) => r.listAll()),
+        [],
+      );
+      assert.equal(
+        b.read((r) => r.byTag("docker.io/library/broken:one")),
+        undefined,
+      );
+      assert.equal(leasedDigests(b.db).size, 0);
+      const gc = await collectGarbage(b);
+      assert.ok(gc.removedBlobs.length > 0, "the blobs that did arrive are garbage");
+    } finally {
+      a.close();
+      b.close();
     }
   });
 });
