@@ -15,6 +15,7 @@ import { describe, type TestContext, test } from "node:test";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
 import { type Dockerd, startDockerd } from "../helpers/dockerd.ts";
 import { type Podman, startPodman } from "../helpers/podman.ts";
+import { wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
 import { startWharfServe } from "../helpers/wharf-serve.ts";
@@ -258,6 +259,37 @@ for (const target of targets) {
       await d.dockerOk(["rmi", "-f", id]);
       await d.dockerOk(["pull", ref], { config });
       assert.equal((await d.dockerOk(["image", "inspect", "-f", "{{.Id}}", ref])).stdout.trim(), id);
+      await d.dockerOk(["logout", authHost], { config });
+    });
+
+    test("docker login and wharf login: each uses the other's login from one config.json", async (t) => {
+      const d = need(t, dockerd);
+      if (!d) return;
+      const config = d.newConfigDir();
+      const env = { ...process.env, DOCKER_CONFIG: config };
+      const root = tempDir();
+      const ref = `${authHost}/cross/login:1`;
+      assert.equal((await wharf(["--root", root, "pull", "-q", `${host}/busybox:latest`])).code, 0);
+      assert.equal((await wharf(["--root", root, "tag", `${host}/busybox:latest`, ref])).code, 0);
+      // docker's login, used by wharf push.
+      await d.dockerOk(["login", authHost, "-u", USER, "--password-stdin"], { config, input: `${PASS}\n` });
+      const pushed = await wharf(["--root", root, "push", ref], { env });
+      assert.equal(pushed.code, 0, pushed.stderr);
+      // wharf's logout removes docker's login: docker is refused now.
+      assert.equal((await wharf(["logout", authHost], { env })).code, 0);
+      await emptyDockerd(d);
+      const refused = await d.docker(["pull", ref], { config });
+      assert.notEqual(refused.code, 0, "docker pull after wharf logout must fail");
+      // wharf's login, used by docker pull.
+      const login = await wharf(["login", authHost, "-u", USER, "--password-stdin"], {
+        env,
+        input: `${PASS}\n`,
+      });
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stdout, /Login Succeeded/);
+      await d.dockerOk(["pull", ref], { config });
+      const id = (await d.dockerOk(["image", "inspect", "-f", "{{.Id}}", ref])).stdout.trim();
+      assert.equal(id, "sha256:1c03f4e795fd19db4fa0c25496cd2f696994f6798cbf12e04ae981d4143ae7a5");
       await d.dockerOk(["logout", authHost], { config });
     });
 
