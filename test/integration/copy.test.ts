@@ -4,6 +4,7 @@
  * once, lookups before transfers, and nothing visible (no image, tag or lease) from a copy that fails.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import type { Digest } from "../../src/oci/digest.ts";
@@ -16,13 +17,15 @@ import type { CopyEvent } from "../../src/transport/types.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
 import { wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { tool } from "../helpers/tools.ts";
+import { startWharfServe } from "../helpers/wharf-serve.ts";
 
 const BUSYBOX_ID = "sha256:1c03f4e795fd19db4fa0c25496cd2f696994f6798cbf12e04ae981d4143ae7a5";
 const BUSYBOX_MANIFEST = "sha256:38c6850f878edc2669a36b99bec15cab8aa8ac3f682f9c89c0f51b761848d5da";
 const MULTI_INDEX = "sha256:c94552dc6a235959cd41db2bbaf18bab61e4709dfcbbbe4b8157f9ff5c239834" as Digest;
 
 // Started once for the file; its temp directory (and the registry) go when the file finishes.
-const registry = await startDistribution();
+const [registry, served] = await Promise.all([startDistribution(), startWharfServe()]);
 await pushFixtures(registry.host);
 after(() => registry.stop());
 
@@ -104,6 +107,31 @@ describe("wharf copy: registry and local store", () => {
     } finally {
       store.close();
     }
+  });
+
+  test("docker:// -> docker:// --all, to another registry: the index digest unchanged, skopeo reads it", async () => {
+    const r = await wharf([
+      "copy",
+      "--all",
+      `docker://${registry.host}/busybox:multi`,
+      `docker://${served.host}/mirror/busybox:multi`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const raw = await tool("skopeo", [
+      "inspect",
+      "--raw",
+      "--tls-verify=false",
+      `docker://${served.host}/mirror/busybox:multi`,
+    ]);
+    assert.equal(`sha256:${createHash("sha256").update(raw.stdout).digest("hex")}`, MULTI_INDEX);
+    const arm = await tool("skopeo", [
+      "inspect",
+      "--tls-verify=false",
+      "--override-arch",
+      "arm64",
+      `docker://${served.host}/mirror/busybox:multi`,
+    ]);
+    assert.equal(JSON.parse(arm.stdout).Architecture, "arm64");
   });
 
   test("a copy that fails leaves no image and no tag", async () => {

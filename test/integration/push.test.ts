@@ -177,6 +177,39 @@ for (const [name, reg] of [
       }
     });
 
+    test("the other way round: docker push and podman push, then wharf pull gets the same digest and ID", async (t) => {
+      for (const [client, pushTo] of [
+        ["docker", `${host}/by-docker/app:v1`],
+        ["podman", `${host}/by-podman/app:v1`],
+      ] as const) {
+        let pushedDigest: string | undefined;
+        if (client === "docker") {
+          const d = need(t, dockerd);
+          if (!d) continue;
+          await d.dockerOk(["pull", `${host}/busybox:v2s2`]);
+          await d.dockerOk(["tag", `${host}/busybox:v2s2`, pushTo]);
+          pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(
+            (await d.dockerOk(["push", pushTo])).stdout,
+          )?.[1];
+        } else {
+          const p = need(t, podman);
+          if (!p) continue;
+          await p.podmanOk(["pull", "--tls-verify=false", `${host}/busybox:v2s2`]);
+          await p.podmanOk(["tag", `${host}/busybox:v2s2`, pushTo]);
+          const digestFile = join(tempDir("wharf-podman-digest-"), "digest");
+          await p.podmanOk(["push", "--tls-verify=false", "--digestfile", digestFile, pushTo]);
+          pushedDigest = readFileSync(digestFile, "utf8").trim();
+        }
+        assert.match(pushedDigest ?? "", /^sha256:[0-9a-f]{64}$/, `${client} printed no digest`);
+        const store = wharfIn(tempDir("wharf-pull-back-"));
+        const pulled = await ok(store("pull", pushTo));
+        assert.match(pulled.stdout, new RegExp(`^Digest: ${pushedDigest}$`, "m"), client);
+        const id = await ok(store("inspect", "-f", "{{.Id}}", pushTo));
+        assert.equal(id.stdout.trim(), CONFIG_DIGEST, client);
+        assert.deepEqual(await repoDigests(store, pushTo), [`${pushTo.replace(/:v1$/, "")}@${pushedDigest}`]);
+      }
+    });
+
     test("-a pushes every tag of the repository; a tag with -a is refused", async () => {
       await ok(run("pull", `${host}/busybox:latest`));
       await ok(run("tag", `${host}/busybox:latest`, `${host}/team/all:one`));
