@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # wharf's main job on a fresh machine, offline: a local registry (Debian's docker-registry) holding
-# the shared busybox fixtures, and `wharf pull` / `wharf system check` against it into a scratch store.
+# the shared busybox fixtures; `wharf pull` from it into a scratch store; `wharf push` of that image to
+# a `wharf serve` of its own; `wharf save` / `rmi` / `load` round trip; `wharf copy --all` of the
+# multi-platform image into an OCI layout; `wharf images` and `wharf system check` at the end.
 # Usage: scripts/demo.sh [IMAGE-TAG]   (after `npm ci`; installs docker-registry and skopeo if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +20,26 @@ http: { addr: 127.0.0.1:$port }
 YML
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 registry=$!
-trap 'kill $registry 2>/dev/null; rm -rf "$work"' EXIT
+serve_port=$(( port + 1 ))
+trap 'kill $registry ${server:-} 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 skopeo copy -q --dest-tls-verify=false "oci:$fixtures/busybox-multi:latest" "docker://127.0.0.1:$port/busybox:latest" --all
 # As installed: the bin through its shebang, with the project's Node 24 first on PATH.
 wharf() { PATH="$PWD/node_modules/.bin:$PATH" dist/bin/wharf.js --root "$work/store" "$@"; }
 [ -f dist/bin/wharf.js ] || npm run build
-wharf pull "127.0.0.1:$port/busybox:${1:-latest}"
+image="127.0.0.1:$port/busybox:${1:-latest}"
+wharf pull "$image"
+# wharf's own registry, then a push to it (the layers go up once; the manifest keeps its digest).
+wharf serve --addr "127.0.0.1:$serve_port" --storage "$work/served" >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$serve_port") 2>/dev/null && break; sleep 0.1; done
+wharf tag "$image" "127.0.0.1:$serve_port/demo/busybox:v1"
+wharf push "127.0.0.1:$serve_port/demo/busybox:v1"
+# A docker-archive that `docker load` reads, and back: the same image ID.
+wharf save -o "$work/busybox.tar" "$image"
+wharf rmi "$image"
+wharf load -i "$work/busybox.tar"
+# Every platform of the index into an OCI layout, the index digest unchanged.
+wharf copy --all "docker://$image" "oci:$work/layout:latest"
+wharf images --digests
 wharf system check
