@@ -44,9 +44,14 @@ export class BlobReader {
     }
   }
 
-  /** A stream of the blob from `start` (inclusive); throws STORE_BLOB_UNKNOWN when it is absent. */
+  /**
+   * A stream of the blob from `start` (inclusive); throws STORE_BLOB_UNKNOWN when it is absent.
+   * Node's default 64 KiB reads: push and save hand each chunk to a socket or file and drop it, and
+   * measured on the nodeapp image, 1 MiB reads made push both slower (1.3 s vs 1.1 s) and larger
+   * (peak RSS 130 MB vs 89 MB): each read allocates a fresh buffer that lives until a GC.
+   */
   async open(digest: Digest, start = 0): Promise<ReadStream> {
-    const stream = createReadStream(this.#paths.blob(digest), { start, highWaterMark: 1 << 20 });
+    const stream = createReadStream(this.#paths.blob(digest), { start, highWaterMark: 1 << 16 });
     await new Promise<void>((resolve, reject) => {
       stream.once("open", () => resolve());
       stream.once("error", (err) => reject(notFoundOr(err, digest)));
