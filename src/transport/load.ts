@@ -20,7 +20,7 @@ import { DOCKER_ARCHIVE_MANIFEST, DockerArchive, needsHash } from "./docker-arch
 import { OciArchive } from "./oci-archive.ts";
 import { IMAGE_NAME_ANNOTATION, REF_NAME_ANNOTATION } from "./oci-layout-source.ts";
 import { type StoreCommit, StoreDestination } from "./store-destination.ts";
-import type { ImageSource } from "./types.ts";
+import type { CopyEvent, ImageSource } from "./types.ts";
 
 export interface LoadedImage {
   /** The image ID (config digest). */
@@ -88,7 +88,11 @@ function ociImageNames(entry: Descriptor): string[] {
   return [];
 }
 
-export async function loadArchive(store: Store, file: string | Readable): Promise<LoadResult> {
+export async function loadArchive(
+  store: Store,
+  file: string | Readable,
+  options: { onEvent?: (event: CopyEvent) => void } = {},
+): Promise<LoadResult> {
   const where = typeof file === "string" ? file : STDIN;
   const input = typeof file === "string" ? await openArchiveFile(file) : await openArchiveStream(file);
   let archive: Awaited<ReturnType<typeof archiveImages>>;
@@ -102,7 +106,10 @@ export async function loadArchive(store: Store, file: string | Readable): Promis
   try {
     const images: LoadedImage[] = [];
     for (const image of archive.images) {
-      const { top } = await copyImage(image.source, destination, { names: image.names });
+      const { top } = await copyImage(image.source, destination, {
+        names: image.names,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
       const manifest = parseDocument(top.bytes, top.mediaType);
       if (manifest.kind === "manifest") {
         images.push({ id: manifest.value.config.digest as Digest, names: image.names });

@@ -154,6 +154,27 @@ describe("compressed and piped input", () => {
   });
 });
 
+describe("load on a terminal", () => {
+  test("a Loading layer line per layer, redrawn in place, then the result (util-linux script gives a pty)", async () => {
+    const root = await storeWithBusybox();
+    const file = join(work, "tty.tar");
+    await ok(root, ["save", "-o", file, "busybox:latest"]);
+    const fresh = tempDir();
+    const command = `"${process.execPath}" "${WHARF_MAIN}" --root "${fresh}" load -i "${file}"`;
+    const r = await runOk("script", ["-qec", command, "/dev/null"], { env });
+    const layers = new Set(
+      [...r.stdout.matchAll(/([0-9a-f]{12}): Loading layer +[0-9.]+[kMG]?B\/[0-9.]+[kMG]?B/g)].map(
+        (m) => m[1],
+      ),
+    );
+    assert.equal(layers.size, 3, r.stdout);
+    const ESC = String.fromCharCode(27);
+    assert.ok(r.stdout.includes(`${ESC}[2K\r`), "lines are redrawn in place with cursor movements");
+    assert.match(r.stdout, /Loaded image: busybox:latest\r?\n$/);
+    assert.equal(await imageId(fresh, "busybox:latest"), BUSYBOX_ID);
+  });
+});
+
 describe("malformed archives are refused with one line, nothing left behind", () => {
   const loadFails = async (file: string, message: RegExp) => {
     const root = tempDir();

@@ -5,17 +5,33 @@
  */
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
+import { shortDigest } from "../../oci/digest.ts";
 import { familiarString, parseNormalizedNamed } from "../../oci/reference.ts";
 import { loadArchive } from "../../transport/load.ts";
+import type { CopyEvent } from "../../transport/types.ts";
+import { ProgressPrinter } from "../progress.ts";
 import { daemon, withStore } from "./image-support.ts";
 import type { LoadFlags } from "./load.ts";
+
+function showLoading(printer: ProgressPrinter, event: CopyEvent): void {
+  if (event.type !== "blob" || event.role !== "layer" || event.status !== "transferring") return;
+  printer.layer(shortDigest(event.digest), "Loading layer", event.current ?? 0, event.total);
+}
 
 export async function runLoad(flags: LoadFlags, cmd: Command): Promise<void> {
   if (flags.input === undefined && process.stdin.isTTY) {
     throw new WharfError("USAGE", "requested load from stdin, but stdin is empty");
   }
+  // On a terminal, Docker draws a "Loading layer" bar per layer; otherwise it prints only the result.
+  const printer = process.stdout.isTTY && !flags.quiet ? new ProgressPrinter(process.stdout) : undefined;
   const result = await withStore(cmd, (store) =>
-    daemon(() => loadArchive(store, flags.input ?? process.stdin)),
+    daemon(() =>
+      loadArchive(
+        store,
+        flags.input ?? process.stdin,
+        printer ? { onEvent: (e) => showLoading(printer, e) } : {},
+      ),
+    ),
   );
   // What each name pointed at before, when the load moved it (docker's "renaming the old one").
   const previous = new Map<string, string>();
