@@ -13,6 +13,7 @@ import { createGunzip, createZstdDecompress } from "node:zlib";
 import { WharfError } from "../errors.ts";
 import { detectCompression } from "../layer/compression.ts";
 import type { LayerCompression } from "../oci/mediatype.ts";
+import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
 
 /** How messages name an archive read from standard input. */
 export const STDIN = "from standard input";
@@ -37,7 +38,14 @@ async function fileHead(path: string): Promise<Uint8Array> {
 
 async function tempFile(): Promise<{ path: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "wharf-archive-"));
-  return { path: join(dir, "archive.tar"), remove: () => rm(dir, { recursive: true, force: true }) };
+  const forget = removeOnInterrupt(dir);
+  return {
+    path: join(dir, "archive.tar"),
+    remove: async () => {
+      await rm(dir, { recursive: true, force: true });
+      forget();
+    },
+  };
 }
 
 /** Writes `input` to a temporary file, decompressed; removes the file again if that fails. */

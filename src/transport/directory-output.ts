@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import { fsyncDir, uniqueTempName, writeFileAtomicSync } from "../util/fs-atomic.ts";
+import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
 import { type ArchiveOutput, copyVerified } from "./archive-output.ts";
 
 export class DirectoryOutput implements ArchiveOutput {
@@ -42,6 +43,7 @@ export class DirectoryOutput implements ArchiveOutput {
     await this.#mkdirs(dirname(target));
     const temp = uniqueTempName(target);
     this.#temps.add(temp);
+    const forget = removeOnInterrupt(temp);
     try {
       const handle = await open(temp, "wx", 0o644);
       try {
@@ -56,6 +58,7 @@ export class DirectoryOutput implements ArchiveOutput {
     } finally {
       await rm(temp, { force: true });
       this.#temps.delete(temp);
+      forget();
     }
   }
 

@@ -24,6 +24,7 @@ import { DockerMediaType, isLayerMediaType, layerCompression, OciMediaType } fro
 import { familiarName, familiarString, parseNormalizedNamed } from "../oci/reference.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import { fileSource } from "../store/sources.ts";
+import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
 import { copyVerified } from "./archive-output.ts";
 import { DOCKER_ARCHIVE_MANIFEST, type DockerArchiveEntry } from "./docker-archive-source.ts";
 import { OciLayoutDestination } from "./oci-layout-destination.ts";
@@ -124,7 +125,11 @@ async function decompressToTemp(
   onProgress: (bytes: number) => void,
 ): Promise<{ path: string; desc: Descriptor; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "wharf-layer-"));
-  const remove = () => rm(dir, { recursive: true, force: true });
+  const forget = removeOnInterrupt(dir);
+  const remove = async () => {
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
   try {
     const path = join(dir, "layer.tar");
     const digester = new Digester();

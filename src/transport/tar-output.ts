@@ -13,6 +13,7 @@ import { type Pack, pack } from "tar-stream";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import { fsyncDir, uniqueTempName } from "../util/fs-atomic.ts";
+import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
 import { type ArchiveOutput, copyVerified } from "./archive-output.ts";
 
 const MTIME = new Date(0);
@@ -29,6 +30,7 @@ export class TarOutput implements ArchiveOutput {
   /** The queue: each entry starts when the previous one is complete. */
   #tail: Promise<void> = Promise.resolve();
   #failed: unknown;
+  #forgetTemp: () => void = () => undefined;
 
   constructor(target: TarTarget) {
     this.#target = target;
@@ -36,6 +38,7 @@ export class TarOutput implements ArchiveOutput {
     let out: Writable;
     if ("file" in target) {
       this.#temp = uniqueTempName(target.file);
+      this.#forgetTemp = removeOnInterrupt(this.#temp);
       out = createWriteStream(this.#temp, { flags: "wx", mode: 0o644 });
     } else {
       out = target.stream;
@@ -96,6 +99,7 @@ export class TarOutput implements ArchiveOutput {
     await this.#done;
     if ("file" in this.#target && this.#temp) {
       await rename(this.#temp, this.#target.file);
+      this.#forgetTemp();
       await fsyncDir(dirname(this.#target.file));
     }
   }
@@ -105,6 +109,7 @@ export class TarOutput implements ArchiveOutput {
     this.#pack.destroy();
     await this.#done.catch(() => undefined);
     if (this.#temp) await rm(this.#temp, { force: true });
+    this.#forgetTemp();
   }
 
   #header(name: string) {

@@ -5,6 +5,7 @@
  * archives refused with one line and nothing left behind.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -172,6 +173,27 @@ describe("load on a terminal", () => {
     assert.ok(r.stdout.includes(`${ESC}[2K\r`), "lines are redrawn in place with cursor movements");
     assert.match(r.stdout, /Loaded image: busybox:latest\r?\n$/);
     assert.equal(await imageId(fresh, "busybox:latest"), BUSYBOX_ID);
+  });
+});
+
+describe("interrupted", () => {
+  test("Ctrl-C while load spools stdin: exit 130, its temporary directory removed", async () => {
+    const fresh = tempDir();
+    const child = spawn(process.execPath, [WHARF_MAIN, "--root", fresh, "load"], {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" ? 130 : null))),
+    );
+    // The start of a gzip stream, and then nothing: wharf is spooling it to a temporary file.
+    child.stdin.write(gzipSync(Buffer.alloc(1 << 16)).subarray(0, 1024));
+    for (let i = 0; i < 200 && leftovers().length === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(leftovers().length > 0, "the spool file appeared");
+    child.kill("SIGINT");
+    assert.equal(await exited, 130);
+    assert.deepEqual(leftovers(), [], "nothing left in TMPDIR");
+    assert.equal(await ok(fresh, ["images", "-q"]), "");
   });
 });
 
