@@ -25,7 +25,8 @@ export interface EndpointContext {
   store(): Promise<Store>;
   /** A local image name to its stored manifest (Docker's lookup rules live in src/images). */
   resolveLocal(store: Store, name: string): ManifestRef;
-  registryClient(ref: Reference): Promise<RegistryClient>;
+  /** A client for the registry of `ref`; `end` says which end of the copy it serves (its own credentials). */
+  registryClient(ref: Reference, end: "source" | "destination"): Promise<RegistryClient>;
   /** Where blobs were seen, so that a registry destination can mount instead of upload. */
   blobInfoCache?(): Promise<BlobInfoCache>;
 }
@@ -39,7 +40,7 @@ export interface OpenedDestination {
 export async function openSource(where: TransportReference, ctx: EndpointContext): Promise<ImageSource> {
   switch (where.transport) {
     case "docker":
-      return new RegistrySource(await ctx.registryClient(where.ref), where.ref);
+      return new RegistrySource(await ctx.registryClient(where.ref, "source"), where.ref);
     case "wharf": {
       const store = await ctx.store();
       return StoreSource.open(store, ctx.resolveLocal(store, where.name));
@@ -74,7 +75,7 @@ export async function openDestination(
       // A tag for the top manifest (latest when none is named); by digest when a digest is named.
       return {
         destination: new RegistryDestination(
-          await ctx.registryClient(where.ref),
+          await ctx.registryClient(where.ref, "destination"),
           where.ref.digest === undefined ? tagNameOnly(where.ref) : where.ref,
           { ownsClient: true, ...(ctx.blobInfoCache ? { cache: await ctx.blobInfoCache() } : {}) },
         ),

@@ -25,7 +25,11 @@ const BUSYBOX_MANIFEST = "sha256:38c6850f878edc2669a36b99bec15cab8aa8ac3f682f9c8
 const MULTI_INDEX = "sha256:c94552dc6a235959cd41db2bbaf18bab61e4709dfcbbbe4b8157f9ff5c239834" as Digest;
 
 // Started once for the file; its temp directory (and the registry) go when the file finishes.
-const [registry, served] = await Promise.all([startDistribution(), startWharfServe()]);
+const [registry, served, guarded] = await Promise.all([
+  startDistribution(),
+  startWharfServe(),
+  startDistribution({ kind: "htpasswd", users: { alice: "s3cret" } }),
+]);
 await pushFixtures(registry.host);
 after(() => registry.stop());
 
@@ -132,6 +136,28 @@ describe("wharf copy: registry and local store", () => {
       `docker://${served.host}/mirror/busybox:multi`,
     ]);
     assert.equal(JSON.parse(arm.stdout).Architecture, "arm64");
+  });
+
+  test("--dest-creds and --src-creds: a guarded registry in and out; without them one line, exit 1", async () => {
+    const root = tempDir();
+    const noConfig = { ...process.env, DOCKER_CONFIG: tempDir() };
+    const to = `docker://${guarded.host}/kept/busybox:v1`;
+    const refused = await wharf(["copy", `docker://${registry.host}/busybox:latest`, to], { env: noConfig });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^unauthorized: /);
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    const copied = await wharf(
+      ["copy", "--dest-creds", "alice:s3cret", `docker://${registry.host}/busybox:latest`, to],
+      {
+        env: noConfig,
+      },
+    );
+    assert.equal(copied.code, 0, copied.stderr);
+    const back = await wharf(["--root", root, "copy", "--src-creds", "alice:s3cret", to, "wharf:back:v1"], {
+      env: noConfig,
+    });
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(await images(root), `back:v1 ${BUSYBOX_MANIFEST} ${BUSYBOX_ID.slice(7, 19)}\n`);
   });
 
   test("a copy that fails leaves no image and no tag", async () => {

@@ -32,13 +32,14 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
       return store;
     },
     resolveLocal: (s, name) => findImageRecord(s, name).manifest,
-    registryClient: async (ref: Reference) => {
+    registryClient: async (ref: Reference, end) => {
       const { registryClientFor } = await import("../../registry/client/client.ts");
       const { insecureRegistry } = globalOptions(command);
-      return registryClientFor(
-        ref.domain,
-        insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {},
-      );
+      const creds = end === "source" ? flags.srcCreds : flags.destCreds;
+      return registryClientFor(ref.domain, {
+        ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
+        ...(creds === undefined ? {} : { credentials: parseCreds(creds) }),
+      });
     },
   };
   try {
@@ -58,6 +59,14 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
     cache?.close();
     store?.close();
   }
+}
+
+/** skopeo's USER[:PASSWORD]; a password may contain colons (the first one splits). */
+function parseCreds(value: string): { username: string; password: string } {
+  const colon = value.indexOf(":");
+  const username = colon < 0 ? value : value.slice(0, colon);
+  if (username === "") throw usageError("credentials must be USERNAME[:PASSWORD]", "wharf copy");
+  return { username, password: colon < 0 ? "" : value.slice(colon + 1) };
 }
 
 /** skopeo's lines, less its signature steps (wharf copies no signatures). */

@@ -5,6 +5,8 @@ export interface CopyFlags {
   all?: boolean;
   platform?: string;
   quiet?: boolean;
+  srcCreds?: string;
+  destCreds?: string;
 }
 
 export function registerCopy(program: Command): void {
@@ -20,6 +22,14 @@ export function registerCopy(program: Command): void {
     .option(
       "--platform <platform>",
       "The platform to copy from a multi-platform image (default: this host's)",
+    )
+    .option(
+      "--src-creds <username[:password]>",
+      "Credentials for the source registry (else docker's config.json)",
+    )
+    .option(
+      "--dest-creds <username[:password]>",
+      "Credentials for the destination registry (else docker's config.json)",
     )
     .option("-q, --quiet", "Suppress output")
     .action(async (source: string, destination: string, flags: CopyFlags, command: Command) =>
