@@ -30,7 +30,7 @@ export {
   listImages,
   summaryOf,
 } from "./list.ts";
-export { findImageRecord } from "./local-manifest.ts";
+export { findImageRecord, findImageTop } from "./local-manifest.ts";
 export {
   compare,
   groupRecords,

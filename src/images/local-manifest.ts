@@ -1,5 +1,8 @@
 /** The stored manifest a user's name for a local image means: what push, save and copy read. */
-import type { ImageRecord } from "../store/records.ts";
+import type { Digest } from "../oci/digest.ts";
+import { parseDocument } from "../oci/document.ts";
+import { isIndexMediaType } from "../oci/mediatype.ts";
+import type { ImageRecord, ManifestRef } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { readGroups } from "./model.ts";
 import { resolveImage } from "./resolve.ts";
@@ -14,4 +17,20 @@ export function findImageRecord(store: Store, input: string): ImageRecord {
     input,
   );
   return resolved.record ?? resolved.group.records.at(-1)!;
+}
+
+/**
+ * With `copy --all`: the index an image was pulled through (one of its RepoDigests), when the store
+ * has that index and every manifest it lists; else the image's own manifest.
+ */
+export async function findImageTop(store: Store, input: string): Promise<ManifestRef> {
+  const record = findImageRecord(store, input);
+  for (const repoDigest of record.repoDigests) {
+    if (!isIndexMediaType(repoDigest.mediaType) || !(await store.blobs.has(repoDigest.digest))) continue;
+    const index = parseDocument(await store.blobs.readBytes(repoDigest.digest), repoDigest.mediaType);
+    if (index.kind !== "index") continue;
+    const present = await Promise.all(index.value.manifests.map((m) => store.blobs.has(m.digest as Digest)));
+    if (present.every(Boolean)) return repoDigest;
+  }
+  return record.manifest;
 }

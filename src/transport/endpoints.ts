@@ -23,8 +23,8 @@ import type { ImageDestination, ImageSource } from "./types.ts";
 /** What opening an end may need; the CLI supplies these from its flags and the images layer. */
 export interface EndpointContext {
   store(): Promise<Store>;
-  /** A local image name to its stored manifest (Docker's lookup rules live in src/images). */
-  resolveLocal(store: Store, name: string): ManifestRef;
+  /** A local image name to its stored manifest, or index (Docker's lookup rules live in src/images). */
+  resolveLocal(store: Store, name: string): ManifestRef | Promise<ManifestRef>;
   /** A client for the registry of `ref`; `end` says which end of the copy it serves (its own credentials). */
   registryClient(ref: Reference, end: "source" | "destination"): Promise<RegistryClient>;
   /** Where blobs were seen, so that a registry destination can mount instead of upload. */
@@ -43,7 +43,7 @@ export async function openSource(where: TransportReference, ctx: EndpointContext
       return new RegistrySource(await ctx.registryClient(where.ref, "source"), where.ref);
     case "wharf": {
       const store = await ctx.store();
-      return StoreSource.open(store, ctx.resolveLocal(store, where.name));
+      return StoreSource.open(store, await ctx.resolveLocal(store, where.name));
     }
     case "oci":
       return openOciLayoutSource(where.path, where.ref);

@@ -138,6 +138,34 @@ describe("wharf copy: registry and local store", () => {
     assert.equal(JSON.parse(arm.stdout).Architecture, "arm64");
   });
 
+  test("wharf: --all -> docker://: the store's index and both platforms pushed, index digest unchanged", async () => {
+    const root = await filledStore();
+    const to = `docker://${served.host}/from-store/busybox:multi`;
+    const r = await wharf(["--root", root, "copy", "--all", "wharf:multi:all", to]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Writing manifest list to image destination\n$/);
+    const raw = await tool("skopeo", ["inspect", "--raw", "--tls-verify=false", to]);
+    assert.equal(`sha256:${createHash("sha256").update(raw.stdout).digest("hex")}`, MULTI_INDEX);
+    // Without --all, the image the name points at: this host's platform manifest only.
+    const one = await wharf([
+      "--root",
+      root,
+      "copy",
+      "wharf:multi:all",
+      `docker://${served.host}/from-store/busybox:one`,
+    ]);
+    assert.equal(one.code, 0, one.stderr);
+    const single = await tool("skopeo", [
+      "inspect",
+      "--raw",
+      "--tls-verify=false",
+      `docker://${served.host}/from-store/busybox:one`,
+    ]);
+    const manifest = JSON.parse(single.stdout);
+    assert.equal(manifest.manifests, undefined, "a platform manifest, not an index");
+    assert.equal(manifest.layers.length, 3);
+  });
+
   test("--dest-creds and --src-creds: a guarded registry in and out; without them one line, exit 1", async () => {
     const root = tempDir();
     const noConfig = { ...process.env, DOCKER_CONFIG: tempDir() };

@@ -1,6 +1,6 @@
 /** `wharf copy`: opens both ends, runs the copy engine, prints skopeo's lines. */
 import type { Command } from "commander";
-import { findImageRecord } from "../../images/local-manifest.ts";
+import { findImageRecord, findImageTop } from "../../images/local-manifest.ts";
 import { isIndexMediaType } from "../../oci/mediatype.ts";
 import { parsePlatform } from "../../oci/platform.ts";
 import type { Reference } from "../../oci/reference.ts";
@@ -31,7 +31,8 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
       store ??= await openStore(command);
       return store;
     },
-    resolveLocal: (s, name) => findImageRecord(s, name).manifest,
+    // With --all, the index the image came with, when the store holds all of it.
+    resolveLocal: (s, name) => (flags.all ? findImageTop(s, name) : findImageRecord(s, name).manifest),
     registryClient: async (ref: Reference, end) => {
       const { registryClientFor } = await import("../../registry/client/client.ts");
       const { insecureRegistry } = globalOptions(command);
