@@ -71,6 +71,8 @@ export type ErrorCode =
   | "OCI_LAYOUT_INVALID"
   | "MANIFEST_LIST_NOT_FOUND"
   | "MANIFEST_LIST_INVALID"
+  | "OUTPUT_PATH_INVALID"
+  | "TERMINAL_REFUSED"
   // registry server (wharf serve)
   | "STORAGE_PATH_NOT_FOUND"
   | "SERVER_CONFIG_INVALID"

@@ -23,10 +23,17 @@ export function formatError(err: unknown): string {
       return `${err.message}\nSee '${command} --help'.`;
     return err.message;
   }
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // Operating-system errors already name the path and the call (EACCES: permission denied, open '...').
-    return code && err.message.startsWith(code) ? err.message : `${err.message}`;
-  }
+  if (err instanceof Error) return systemErrorLine(err as NodeJS.ErrnoException) ?? err.message;
   return String(err);
+}
+
+/**
+ * An operating-system error as Go (and so docker) words it: `open /x.tar: no such file or directory`
+ * rather than node's `ENOENT: no such file or directory, open '/x.tar'`.
+ */
+function systemErrorLine(err: NodeJS.ErrnoException): string | undefined {
+  if (!err.code || !err.syscall || !err.message.startsWith(`${err.code}: `)) return undefined;
+  const description = err.message.slice(err.code.length + 2).split(", ")[0];
+  const path = err.path === undefined ? "" : ` ${err.path}`;
+  return `${err.syscall}${path}: ${description}`;
 }

@@ -256,6 +256,27 @@ describe("malformed archives are refused with one line, nothing left behind", ()
     await loadFails(file, /invalid archive .*corrupt\.tar: digest mismatch/);
   });
 
+  test("docker's words for bad paths and terminals: exit 1, one line", async () => {
+    const root = await storeWithBusybox();
+    const missingDir = join(work, "no-such-dir");
+    const save = await run(root, ["save", "-o", join(missingDir, "x.tar"), "busybox:latest"]);
+    assert.deepEqual(
+      [save.code, save.stderr],
+      [1, `failed to save image: invalid output path: directory "${missingDir}" does not exist\n`],
+    );
+    const load = await run(root, ["load", "-i", join(missingDir, "x.tar")]);
+    assert.deepEqual(
+      [load.code, load.stderr],
+      [1, `open ${join(missingDir, "x.tar")}: no such file or directory\n`],
+    );
+    const command = `"${process.execPath}" "${WHARF_MAIN}" --root "${root}" save busybox:latest; echo "[exit $?]"`;
+    const tty = await runOk("script", ["-qec", command, "/dev/null"], { env });
+    assert.match(
+      tty.stdout,
+      /^cowardly refusing to save to a terminal\. Use the -o flag or redirect\r?\n\[exit 1\]/,
+    );
+  });
+
   test("a failed save leaves no file", async () => {
     const root = await storeWithBusybox();
     const out = join(work, "never");

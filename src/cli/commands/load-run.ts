@@ -20,7 +20,7 @@ function showLoading(printer: ProgressPrinter, event: CopyEvent): void {
 
 export async function runLoad(flags: LoadFlags, cmd: Command): Promise<void> {
   if (flags.input === undefined && process.stdin.isTTY) {
-    throw new WharfError("USAGE", "requested load from stdin, but stdin is empty");
+    throw new WharfError("TERMINAL_REFUSED", "requested load from stdin, but stdin is empty");
   }
   // On a terminal, Docker draws a "Loading layer" bar per layer; otherwise it prints only the result.
   const printer = process.stdout.isTTY && !flags.quiet ? new ProgressPrinter(process.stdout) : undefined;

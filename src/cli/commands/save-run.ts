@@ -4,6 +4,8 @@
  * at the end, so a failed save leaves nothing; without -o the archive streams to stdout, which
  * must not be a terminal (docker's rule and wording).
  */
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
 import { selectImagesToSave } from "../../images/save-selection.ts";
@@ -22,8 +24,12 @@ export async function runSave(images: string[], flags: SaveFlags, cmd: Command):
     throw usageError(`invalid --format "${flags.format}": docker or oci`, "wharf save");
   }
   if (flags.output === undefined && process.stdout.isTTY) {
-    throw new WharfError("USAGE", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    throw new WharfError(
+      "TERMINAL_REFUSED",
+      "cowardly refusing to save to a terminal. Use the -o flag or redirect",
+    );
   }
+  if (flags.output !== undefined) checkOutputPath(flags.output);
   const target: TarTarget = flags.output === undefined ? { stream: process.stdout } : { file: flags.output };
   await withStore(cmd, async (store) => {
     const items = await daemon(() => selectImagesToSave(store, images));
@@ -46,4 +52,22 @@ export async function runSave(images: string[], flags: SaveFlags, cmd: Command):
       throw err;
     }
   });
+}
+
+/** docker's ValidateOutputPath, checked before any image is looked at: its wording, one line. */
+function checkOutputPath(output: string): void {
+  const dir = dirname(resolve(output));
+  if (!existsSync(dir)) {
+    throw new WharfError(
+      "OUTPUT_PATH_INVALID",
+      `failed to save image: invalid output path: directory "${dirname(output)}" does not exist`,
+    );
+  }
+  const info = statSync(output, { throwIfNoEntry: false });
+  if (info && !info.isFile() && !info.isDirectory()) {
+    throw new WharfError(
+      "OUTPUT_PATH_INVALID",
+      `failed to save image: invalid output path: "${output}" must be a directory or a regular file`,
+    );
+  }
 }
