@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { unmountUnder } from "../test/helpers/mounts.ts";
@@ -553,4 +553,35 @@ export async function prepareNodeappBench(
   const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), prefix));
   cleanups.push(() => removeTree(work));
   return { layout, work };
+}
+
+/** The options every nodeapp bench takes: --runs, --cache (where the image is built once), and lib's. */
+export function parseNodeappBenchArgs() {
+  return parseBenchArgs(5, {
+    cache: { type: "string", default: join(homedir(), ".cache", "wharf-bench") },
+  });
+}
+
+/**
+ * A docker-registry of the bench's own holding the nodeapp image as `HOST/nodeapp:latest` (pushed
+ * with skopeo from the OCI layout); stopped by `cleanups`. Returns the host and the push's seconds.
+ */
+export async function startNodeappRegistry(
+  work: string,
+  layout: string,
+  cleanups: Cleanups,
+): Promise<{ host: string; image: string; seconds: number }> {
+  const host = `127.0.0.1:${await freePort()}`;
+  const config = join(work, "registry.yml");
+  writeFileSync(config, distributionConfig(join(work, "registry"), host));
+  await startRegistry("docker-registry", "docker-registry", ["serve", config], host, process.env, cleanups);
+  const image = `${host}/nodeapp:latest`;
+  const push = await exec("skopeo", [
+    "copy",
+    "--quiet",
+    "--dest-tls-verify=false",
+    `oci:${layout}:latest`,
+    `docker://${image}`,
+  ]);
+  return { host, image, seconds: push.seconds };
 }

@@ -20,7 +20,6 @@
  * image cache stays. "MB" below is 2^20 bytes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import * as lib from "./lib.ts";
 
@@ -42,9 +41,7 @@ interface Peer {
 }
 
 async function main(): Promise<void> {
-  const { values, runs } = lib.parseBenchArgs(5, {
-    cache: { type: "string", default: join(homedir(), ".cache", "wharf-bench") },
-  });
+  const { values, runs } = lib.parseNodeappBenchArgs();
   const benchStart = performance.now();
 
   const { cleanups, cleanup } = lib.cleanupOnExit();
@@ -54,27 +51,8 @@ async function main(): Promise<void> {
     const { layout, work } = await lib.prepareNodeappBench(values, cleanups, "wharf-bench-pull-");
 
     // The registry.
-    const port = await lib.freePort();
-    const host = `127.0.0.1:${port}`;
-    const regConfig = join(work, "registry.yml");
-    writeFileSync(regConfig, lib.distributionConfig(join(work, "registry"), host));
-    await lib.startRegistry(
-      "docker-registry",
-      "docker-registry",
-      ["serve", regConfig],
-      host,
-      process.env,
-      cleanups,
-    );
-    const image = `${host}/nodeapp:latest`;
-    const push = await lib.exec("skopeo", [
-      "copy",
-      "--quiet",
-      "--dest-tls-verify=false",
-      `oci:${layout}:latest`,
-      `docker://${image}`,
-    ]);
-    console.log(`registry: docker-registry on ${host}, pushed in ${push.seconds.toFixed(2)} s`);
+    const { host, image, seconds } = await lib.startNodeappRegistry(work, layout, cleanups);
+    console.log(`registry: docker-registry on ${host}, pushed in ${seconds.toFixed(2)} s`);
 
     // 2. The peers.
     const cli = await lib.chooseCli(values.cli);

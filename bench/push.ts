@@ -14,7 +14,6 @@
  *   skopeo (/usr/bin/time -f %M), and the ratios. "MB" is 2^20 bytes.
  */
 import { rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import * as lib from "./lib.ts";
 
@@ -28,33 +27,14 @@ interface Peer extends lib.PeerFigures {
 }
 
 async function main(): Promise<void> {
-  const { values, runs } = lib.parseBenchArgs(5, {
-    cache: { type: "string", default: join(homedir(), ".cache", "wharf-bench") },
-  });
+  const { values, runs } = lib.parseNodeappBenchArgs();
   const benchStart = performance.now();
   const { cleanups, cleanup } = lib.cleanupOnExit();
   try {
     const { layout, work } = await lib.prepareNodeappBench(values, cleanups, "wharf-bench-push-");
 
     // The seed registry: where wharf and dockerd get the image from.
-    const seed = `127.0.0.1:${await lib.freePort()}`;
-    writeFileSync(join(work, "seed.yml"), lib.distributionConfig(join(work, "seed"), seed));
-    await lib.startRegistry(
-      "docker-registry",
-      "docker-registry",
-      ["serve", join(work, "seed.yml")],
-      seed,
-      process.env,
-      cleanups,
-    );
-    await lib.exec("skopeo", [
-      "copy",
-      "--quiet",
-      "--dest-tls-verify=false",
-      `oci:${layout}:latest`,
-      `docker://${seed}/nodeapp:latest`,
-    ]);
-    const source = `${seed}/nodeapp:latest`;
+    const { host: seed, image: source } = await lib.startNodeappRegistry(work, layout, cleanups);
     const target = `127.0.0.1:${await lib.freePort()}`;
     const pushed = `${target}/nodeapp:latest`;
     console.log(`seed registry ${seed}; each push goes to a fresh registry on ${target}`);

@@ -11,9 +11,8 @@
  *   its save, `skopeo copy docker-archive:FILE oci:DIR` as its load.
  * Runs are interleaved (drift affects all alike); medians of --runs (default 5) and ratios printed.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
 import * as lib from "./lib.ts";
 
 interface Step {
@@ -28,18 +27,10 @@ interface Step {
 }
 
 async function main(): Promise<void> {
-  const { values, runs } = lib.parseBenchArgs(5, {
-    cache: { type: "string", default: join(homedir(), ".cache", "wharf-bench") },
-  });
+  const { values, runs } = lib.parseNodeappBenchArgs();
   const { cleanups, cleanup } = lib.cleanupOnExit();
   try {
-    if (!values["no-setup"]) {
-      await lib.exec("bash", [join(import.meta.dirname, "setup-peers.sh")], { inherit: true });
-    }
-    const { layout, imageBytes: bytes } = await lib.ensureNodeapp(resolve(values.cache));
-    console.log(`image: ${layout} (${(bytes / 1e6).toFixed(1)} MB of blobs)`);
-    const work = mkdtempSync(join(values.dir ? resolve(values.dir) : tmpdir(), "wharf-bench-save-"));
-    cleanups.push(() => lib.removeTree(work));
+    const { layout, work } = await lib.prepareNodeappBench(values, cleanups, "wharf-bench-save-");
     const cli = await lib.chooseCli(values.cli);
     console.log(`wharf: ${relative(lib.REPO, cli.script)} [${cli.label}], node ${process.version}`);
     const wharf = (args: string[]) => {
