@@ -497,6 +497,51 @@ export interface PeerFigures {
   rssNote?: string;
 }
 
+/** How each tool of an interleaved bench runs once, and is set back afterwards (untimed). */
+export interface InterleavedSteps<P> {
+  label(peer: P): string;
+  run(peer: P, run: number): Promise<ExecResult>;
+  reset?(peer: P, run: number): Promise<void>;
+}
+
+/**
+ * Runs every tool once per round, round after round (interleaved, so that drift affects all alike),
+ * recording times and peak RSS; a tool that fails is marked unavailable and skipped from then on.
+ * Returns false when the bench was interrupted.
+ */
+export async function runInterleaved<P extends Omit<PeerFigures, "name">>(
+  peers: readonly P[],
+  runs: number,
+  steps: InterleavedSteps<P>,
+): Promise<boolean> {
+  for (let i = 0; i < runs; i++) {
+    const line: string[] = [];
+    for (const p of peers) {
+      if (interrupted) return false;
+      if (p.unavailable) continue;
+      try {
+        const r = await steps.run(p, i);
+        p.times.push(r.seconds);
+        if (r.rssKiB !== undefined) p.rss.push(r.rssKiB);
+        line.push(`${steps.label(p)} ${r.seconds.toFixed(2)}s`);
+      } catch (err) {
+        if (interrupted) return false;
+        const msg = (err as Error).message;
+        console.log(`${steps.label(p)} failed in run ${i + 1}:\n${msg}`);
+        p.unavailable = `failed in run ${i + 1}: ${msg.split("\n").slice(-3).join(" | ").slice(0, 600)}`;
+        line.push(`${steps.label(p)} FAILED`);
+      }
+      try {
+        await steps.reset?.(p, i);
+      } catch (err) {
+        p.unavailable ??= `could not be set back: ${(err as Error).message.slice(0, 300)}`;
+      }
+    }
+    console.log(`run ${i + 1}/${runs}: ${line.join(", ")}`);
+  }
+  return true;
+}
+
 /** Prints the results table (median, min, max, peak RSS) and returns the medians by tool name. */
 export function printResultsTable(peers: readonly PeerFigures[], runs: number): Map<string, number> {
   const mb = (kib: number) => (kib / 1024).toFixed(1);

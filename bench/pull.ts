@@ -161,31 +161,12 @@ async function main(): Promise<void> {
     for (const p of peers) if (p.unavailable) console.log(`${p.name}: unavailable: ${p.unavailable}`);
 
     // 3. The runs, interleaved.
-    for (let i = 0; i < runs; i++) {
-      const line: string[] = [];
-      for (const p of peers) {
-        if (lib.interrupted) return;
-        if (p.unavailable) continue;
-        try {
-          const r = await p.pull(i);
-          p.times.push(r.seconds);
-          if (r.rssKiB !== undefined) p.rss.push(r.rssKiB);
-          line.push(`${p.name} ${r.seconds.toFixed(2)}s`);
-        } catch (err) {
-          if (lib.interrupted) return;
-          const msg = (err as Error).message;
-          console.log(`${p.name} failed in run ${i + 1}:\n${msg}`);
-          p.unavailable = `failed in run ${i + 1}: ${msg.split("\n").slice(-3).join(" | ").slice(0, 600)}`;
-          line.push(`${p.name} FAILED`);
-        }
-        try {
-          await p.reset(i);
-        } catch (err) {
-          p.unavailable ??= `could not empty its store: ${(err as Error).message.slice(0, 300)}`;
-        }
-      }
-      console.log(`run ${i + 1}/${runs}: ${line.join(", ")}`);
-    }
+    const finished = await lib.runInterleaved(peers, runs, {
+      label: (p) => p.name,
+      run: (p, i) => p.pull(i),
+      reset: (p, i) => p.reset(i),
+    });
+    if (!finished) return;
     if (dockerd?.pid !== undefined) {
       const hwm = lib.vmHwmKiB(dockerd.pid);
       if (hwm !== undefined) docker.rssNote = `dockerd ${(hwm / 1024).toFixed(1)}`;

@@ -99,11 +99,9 @@ async function main(): Promise<void> {
     for (const p of peers) if (p.unavailable) console.log(`${p.name}: unavailable: ${p.unavailable}`);
 
     // The runs: each push into a registry started empty for it.
-    for (let i = 0; i < runs; i++) {
-      const line: string[] = [];
-      for (const p of peers) {
-        if (lib.interrupted) return;
-        if (p.unavailable) continue;
+    const finished = await lib.runInterleaved(peers, runs, {
+      label: (p) => p.name,
+      run: async (p, i) => {
         const storage = join(work, `target-${i}-${p.name.replace(/\W/g, "")}`);
         const config = `${storage}.yml`;
         writeFileSync(config, lib.distributionConfig(storage, target));
@@ -117,22 +115,14 @@ async function main(): Promise<void> {
         );
         try {
           await p.prepare();
-          const r = await p.push();
-          p.times.push(r.seconds);
-          if (r.rssKiB !== undefined) p.rss.push(r.rssKiB);
-          line.push(`${p.name} ${r.seconds.toFixed(2)}s`);
-        } catch (err) {
-          if (lib.interrupted) return;
-          const msg = (err as Error).message;
-          p.unavailable = `failed in run ${i + 1}: ${msg.split("\n").slice(-3).join(" | ").slice(0, 600)}`;
-          line.push(`${p.name} FAILED`);
+          return await p.push();
         } finally {
           await lib.stopChild(registry.child);
           lib.removeTree(storage);
         }
-      }
-      console.log(`run ${i + 1}/${runs}: ${line.join(", ")}`);
-    }
+      },
+    });
+    if (!finished) return;
 
     const medians = lib.printResultsTable(peers, runs);
     lib.printRatios(medians, "wharf push", [

@@ -142,29 +142,19 @@ async function main(): Promise<void> {
       },
     );
 
-    for (let i = 0; i < runs; i++) {
-      const line: string[] = [];
-      for (const s of steps) {
-        if (lib.interrupted) return;
-        if (s.unavailable) continue;
-        try {
-          const r = await s.run(i);
-          s.times.push(r.seconds);
-          if (r.rssKiB !== undefined) s.rss.push(r.rssKiB);
-          line.push(`${s.tool} ${s.op} ${r.seconds.toFixed(2)}s`);
-        } catch (err) {
-          s.unavailable = `failed in run ${i + 1}: ${(err as Error).message.split("\n").slice(-3).join(" | ").slice(0, 400)}`;
-          line.push(`${s.tool} ${s.op} FAILED`);
-        }
+    const finished = await lib.runInterleaved(steps, runs, {
+      label: (s) => `${s.tool} ${s.op}`,
+      run: (s, i) => s.run(i),
+      reset: async (s, i) => {
         // docker: the image goes again before each load (untimed).
         if (s.tool === "docker" && s.op === "save" && !s.unavailable) {
           await docker(["rmi", "-f", image]);
           await docker(["image", "prune", "-a", "-f"]);
         }
-        await s.reset(i).catch(() => undefined);
-      }
-      console.log(`run ${i + 1}/${runs}: ${line.join(", ")}`);
-    }
+        await s.reset(i);
+      },
+    });
+    if (!finished) return;
 
     console.log("");
     console.log(

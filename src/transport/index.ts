@@ -6,11 +6,7 @@ export { type PullOptions, type PullResult, pullImage } from "./pull.ts";
 export { RegistrySource } from "./registry-source.ts";
 export { type StoreCommit, StoreDestination, type StoreDestinationOptions } from "./store-destination.ts";
 export { StoreSource } from "./store-source.ts";
-export {
-  formatTransportReference,
-  parseTransportReference,
-  type TransportReference,
-} from "./transport-reference.ts";
+export { parseTransportReference, type TransportReference } from "./transport-reference.ts";
 export type {
   BlobReuse,
   BlobStatus,

@@ -66,17 +66,3 @@ function invalid(input: string, why: string): WharfError {
     input,
   });
 }
-
-/** The form skopeo prints a reference in. */
-export function formatTransportReference(t: TransportReference): string {
-  switch (t.transport) {
-    case "docker":
-      return `docker://${t.ref.domain}/${t.ref.path}${t.ref.tag ? `:${t.ref.tag}` : ""}${t.ref.digest ? `@${t.ref.digest}` : ""}`;
-    case "wharf":
-      return `wharf:${t.name}`;
-    case "docker-archive":
-      return `docker-archive:${t.path}${t.index !== undefined ? `:@${t.index}` : ""}`;
-    default:
-      return `${t.transport}:${t.path}${t.ref ? `:${t.ref}` : ""}`;
-  }
-}
