@@ -36,6 +36,7 @@ export type ErrorCode =
   | "STORE_CORRUPT"
   | "STORE_LOCKED"
   | "STORE_INGEST_BUSY"
+  | "NO_SPACE"
   // registry client
   | "REGISTRY_UNAUTHORIZED"
   | "REGISTRY_DENIED"
@@ -99,4 +100,21 @@ export class WharfError extends Error {
 
 export function isWharfError(err: unknown, code?: ErrorCode): err is WharfError {
   return err instanceof WharfError && (code === undefined || err.code === code);
+}
+
+/**
+ * A full disk or an exhausted quota, whether node reports it (ENOSPC, EDQUOT) or SQLite does
+ * (SQLITE_FULL, "database or disk is full"), as one NO_SPACE error worded as docker words it:
+ * `no space left on device: write PATH`. Anything else: undefined.
+ */
+export function noSpaceError(err: unknown, path?: string): WharfError | undefined {
+  if (isWharfError(err, "NO_SPACE")) return err;
+  const e = err as { code?: unknown; errcode?: unknown; syscall?: unknown; path?: unknown } | undefined;
+  const sqliteFull = typeof e?.errcode === "number" && (e.errcode & 0xff) === 13;
+  if (e?.code !== "ENOSPC" && e?.code !== "EDQUOT" && !sqliteFull) return undefined;
+  const where = typeof e.path === "string" ? e.path : path;
+  const syscall = typeof e.syscall === "string" ? e.syscall : "write";
+  const quota = e.code === "EDQUOT" ? " (disk quota exceeded)" : "";
+  const message = `no space left on device${quota}${where === undefined ? "" : `: ${syscall} ${where}`}`;
+  return new WharfError("NO_SPACE", message, where === undefined ? {} : { path: where }, { cause: err });
 }

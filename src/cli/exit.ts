@@ -2,7 +2,7 @@
  * How failures reach a person: one line on stderr and Docker's exit codes (1 for a failed operation,
  * 125 for bad usage: an unknown flag, a wrong number of arguments).
  */
-import { isWharfError, WharfError } from "../errors.ts";
+import { isWharfError, noSpaceError, WharfError } from "../errors.ts";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 125;
@@ -23,6 +23,8 @@ export function formatError(err: unknown): string {
       return `${err.message}\nSee '${command} --help'.`;
     return err.message;
   }
+  const noSpace = noSpaceError(err);
+  if (noSpace) return noSpace.message;
   if (err instanceof Error) return systemErrorLine(err as NodeJS.ErrnoException) ?? err.message;
   return String(err);
 }

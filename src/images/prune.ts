@@ -5,15 +5,19 @@
  * narrow the set. Each candidate is deleted as `docker rmi` would delete it by each of its
  * references in turn (or by ID when it has none), failures skipped, so the report reads as moby's.
  *
+ * Other processes may delete images meanwhile: a candidate deleted under prune (its records or, for
+ * label filters, its config gone) is skipped silently, as an image that was never there.
+ *
  * Reclaimed space is Docker's figure: the sizes of the layers deleted (what they took unpacked),
- * not the bytes of compressed blobs garbage collection removed (those are in `gc`).
+ * not the bytes of compressed blobs garbage collection removed (those are in `gc`), plus the bytes
+ * of abandoned partial ingests removed (which Docker does not have).
  */
 import { WharfError } from "../errors.ts";
 import { digestEncoded } from "../oci/digest.ts";
 import { collectGarbage, type GcResult } from "../store/gc.ts";
 import type { Store } from "../store/store.ts";
 import { type Filters, getBoolOrDefault, matchKVList, newFilters, validateFilters } from "./filters.ts";
-import { type LocalImage, loadImages, readGroups, referencesOf } from "./model.ts";
+import { configIfPresent, type LocalImage, loadImages, readGroups, referencesOf } from "./model.ts";
 import { type DeleteResponse, deleteImageIn } from "./remove.ts";
 import { type Instant, nowInstant, parseTimestamp } from "./time.ts";
 
@@ -29,7 +33,7 @@ export interface PruneReport {
   deleted: DeleteResponse[];
   /** Bytes: the unpacked size of every layer deleted. */
   spaceReclaimed: number;
-  gc?: GcResult;
+  gc: GcResult;
 }
 
 function matchLabels(filters: Filters, labels: Record<string, string> | null | undefined): boolean {
@@ -56,11 +60,17 @@ export async function pruneImages(store: Store, options: PruneOptions = {}): Pro
       layerSize.set(c, image.layerSizes[i] ?? 0);
     });
   }
+  // Only label filters need the configs; without them no config is read.
+  const byLabel = filters.has("label") || filters.has("label!");
   const candidates = images
     .filter((img: LocalImage) => {
       if (until !== undefined && (img.createdInstant === undefined || img.createdInstant > until))
         return false;
-      return img.config.config === undefined || matchLabels(filters, img.config.config.Labels);
+      if (!byLabel) return true;
+      const config = configIfPresent(img);
+      // Deleted since it was listed (by another process): nothing left to prune.
+      if (config === undefined) return false;
+      return config.config === undefined || matchLabels(filters, config.config.Labels);
     })
     .sort((a, b) => b.createdUnix - a.createdUnix);
 
@@ -73,6 +83,7 @@ export async function pruneImages(store: Store, options: PruneOptions = {}): Pro
     }
   };
   for (const image of candidates) {
+    // Its current references; an image deleted meanwhile (by another process) is skipped.
     const group = store.read((r) => readGroups(r).find((g) => g.id === image.id));
     if (!group) continue;
     const refs = referencesOf(group);
@@ -87,7 +98,8 @@ export async function pruneImages(store: Store, options: PruneOptions = {}): Pro
 
   let spaceReclaimed = 0;
   for (const d of deleted) if (d.Deleted !== undefined) spaceReclaimed += layerSize.get(d.Deleted) ?? 0;
-  const report: PruneReport = { deleted, spaceReclaimed };
-  if (deleted.some((d) => d.Deleted !== undefined)) report.gc = await collectGarbage(store);
-  return report;
+  // Always collected, even with nothing deleted: partial ingests whose writers died (a pull killed,
+  // or cut short by a full disk) go too, and their bytes count as reclaimed.
+  const gc = await collectGarbage(store);
+  return { deleted, spaceReclaimed: spaceReclaimed + gc.reclaimedIngestBytes, gc };
 }

@@ -6,9 +6,9 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
-import { WharfError } from "../errors.ts";
+import { noSpaceError, WharfError } from "../errors.ts";
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS layer_info (
 );
 CREATE TABLE IF NOT EXISTS ingests (
   ref TEXT PRIMARY KEY,             -- stable ingest ref: a resumed ingest finds its partial data by it
-  owner TEXT NOT NULL,              -- boot/pid/start of the process writing it (see owner.ts)
+  owner TEXT NOT NULL,              -- boot/pid/start of the process writing it (see owner.ts); '' when none is
+  last_owner TEXT NOT NULL DEFAULT '', -- who wrote it last: GC reclaims a partial of a dead process at once
   expected_digest TEXT,
   expected_size INTEGER,
   started_at TEXT NOT NULL
@@ -58,6 +59,11 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 `;
 
+/** What takes a store of version N to N + 1 (a new store gets SCHEMA as it is now). */
+const MIGRATIONS: Record<number, string> = {
+  1: "ALTER TABLE ingests ADD COLUMN last_owner TEXT NOT NULL DEFAULT ''",
+};
+
 export interface DbOptions {
   /** How long a writer waits for another process's transaction before STORE_LOCKED. */
   lockTimeoutMs?: number;
@@ -65,9 +71,11 @@ export interface DbOptions {
 
 export class StoreDb {
   readonly sqlite: DatabaseSync;
+  readonly path: string;
   readonly #lockTimeoutMs: number;
 
   constructor(path: string, options: DbOptions = {}) {
+    this.path = path;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
     // A short busy timeout inside SQLite (it blocks the event loop); longer waits retry asynchronously.
     this.sqlite = new DatabaseSync(path, { timeout: 20, enableForeignKeyConstraints: true });
@@ -89,11 +97,12 @@ export class StoreDb {
             `store schema version ${version} is newer than this wharf understands (${SCHEMA_VERSION})`,
           );
         }
-        this.sqlite.exec(SCHEMA);
+        if (version === 0) this.sqlite.exec(SCHEMA);
+        else for (let v = version; v < SCHEMA_VERSION; v++) this.sqlite.exec(MIGRATIONS[v]!);
         this.sqlite.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         this.sqlite.exec("COMMIT");
       } catch (err) {
-        this.sqlite.exec("ROLLBACK");
+        if (this.sqlite.isTransaction) this.sqlite.exec("ROLLBACK");
         throw err;
       }
     });
@@ -111,7 +120,7 @@ export class StoreDb {
         fn();
         return;
       } catch (err) {
-        if (!isBusy(err) || Date.now() > deadline) throw lockedOr(err);
+        if (!isBusy(err) || Date.now() > deadline) throw noSpaceError(err, this.path) ?? lockedOr(err);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
     }
@@ -129,7 +138,7 @@ export class StoreDb {
       try {
         this.sqlite.exec("BEGIN IMMEDIATE");
       } catch (err) {
-        if (!isBusy(err) || Date.now() > deadline) throw lockedOr(err);
+        if (!isBusy(err) || Date.now() > deadline) throw noSpaceError(err, this.path) ?? lockedOr(err);
         await sleep(delay);
         delay = Math.min(delay * 2, 50);
         continue;
@@ -140,7 +149,8 @@ export class StoreDb {
         return result;
       } catch (err) {
         if (this.sqlite.isTransaction) this.sqlite.exec("ROLLBACK");
-        throw err;
+        // SQLite's "database or disk is full" (the WAL cannot grow) reads as any other full disk.
+        throw noSpaceError(err, this.path) ?? err;
       }
     }
   }

@@ -1,8 +1,15 @@
 /** The local image store: public entry point (`wharf/store`). */
 export type { BlobInfo } from "./blobs.ts";
 export { type CheckReport, checkStore } from "./check.ts";
-export { collectGarbage, type GcOptions, type GcResult } from "./gc.ts";
-export type { ContentObserver, IngestRequest, IngestResult, IngestSource } from "./ingest.ts";
+export { collectGarbage, type GcOptions, type GcResult, type PartialIngest, partialIngests } from "./gc.ts";
+export type {
+  ContentObserver,
+  IngestFile,
+  IngestRequest,
+  IngestResult,
+  IngestSource,
+  OpenIngestFile,
+} from "./ingest.ts";
 export { Lease } from "./lease.ts";
 export { defaultStoreRoot, StorePaths } from "./paths.ts";
 export type {

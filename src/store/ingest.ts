@@ -6,13 +6,14 @@
  * process owns a ref, another process ingesting the same ref waits for it and then finds the blob
  * present, so the blob is written once.
  */
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, rmSync } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isWharfError, WharfError } from "../errors.ts";
+import { type ErrorCode, isWharfError, noSpaceError, WharfError } from "../errors.ts";
 import { createHash, type Digest, Verifier } from "../oci/digest.ts";
 import { fsyncDir } from "../util/fs-atomic.ts";
+import { type PositionalFile, writevAll } from "../util/write-all.ts";
 import type { BlobReader } from "./blobs.ts";
 import type { StoreDb } from "./db.ts";
 import type { Lease } from "./lease.ts";
@@ -60,6 +61,18 @@ export interface IngestResult {
   resumedFrom: number;
 }
 
+/** The file operations an ingest writes with: node's FileHandle, or a fault double in tests. */
+export interface IngestFile extends PositionalFile {
+  datasync(): Promise<void>;
+  sync(): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
+export type OpenIngestFile = (path: string, flags: "w" | "r+") => Promise<IngestFile>;
+
+/** Failures after which the partial content is not to be trusted: it goes, and a retry starts over. */
+const NOT_RESUMABLE: readonly ErrorCode[] = ["DIGEST_MISMATCH", "SIZE_MISMATCH", "STORE_CORRUPT"];
+
 const POLL_MS = 25;
 const MAX_POLL_MS = 250;
 
@@ -69,11 +82,13 @@ export class Ingester {
   readonly #blobs: BlobReader;
   /** Refs this process is ingesting now: the process-wide owner identity cannot tell them apart. */
   readonly #local = new Map<string, Promise<unknown>>();
+  readonly #openFile: OpenIngestFile;
 
-  constructor(db: StoreDb, paths: StorePaths, blobs: BlobReader) {
+  constructor(db: StoreDb, paths: StorePaths, blobs: BlobReader, openFile: OpenIngestFile = open) {
     this.#db = db;
     this.#paths = paths;
     this.#blobs = blobs;
+    this.#openFile = openFile;
   }
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
@@ -81,7 +96,7 @@ export class Ingester {
     await request.lease.add(request.digest);
     let delay = POLL_MS;
     for (;;) {
-      const existing = await this.#existing(request);
+      const existing = await this.#existing(request, ref);
       if (existing) return existing;
       const pending = this.#local.get(ref);
       if (pending) {
@@ -101,9 +116,11 @@ export class Ingester {
     }
   }
 
-  async #existing(request: IngestRequest): Promise<IngestResult | undefined> {
+  async #existing(request: IngestRequest, ref: string): Promise<IngestResult | undefined> {
     const info = await this.#blobs.stat(request.digest);
     if (!info) return undefined;
+    // A writer that died between moving its blob into place and removing its folder left the folder.
+    if (existsSync(ingestDirFor(this.#paths, ref))) await this.#removeStale(ref);
     if (request.size !== undefined && info.size !== request.size) {
       throw new WharfError(
         "SIZE_MISMATCH",
@@ -141,32 +158,55 @@ export class Ingester {
     });
   }
 
-  /** Gives the ref up; an interrupted ingest keeps its row (without owner) so that GC can name it. */
-  #release(ref: string, keepPartial: boolean): Promise<void> {
+  /**
+   * Gives the ref up; an interrupted ingest keeps its row (no owner, this process as the last one)
+   * so that a later ingest resumes it and GC knows whose it was. Best effort: on a full disk the
+   * database may refuse the change, and a row left owned by this process is reclaimed once it exits.
+   */
+  async #release(ref: string, keepPartial: boolean): Promise<void> {
     const me = formatOwner(currentOwner());
+    try {
+      await this.#db.write(() => {
+        const sql = keepPartial
+          ? "UPDATE ingests SET owner = '', last_owner = owner WHERE ref = ? AND owner = ?"
+          : "DELETE FROM ingests WHERE ref = ? AND owner = ?";
+        this.#db.sqlite.prepare(sql).run(ref, me);
+      });
+    } catch (err) {
+      if (!noSpaceError(err)) throw err;
+    }
+  }
+
+  /** Removes the ingest folder of `ref` (and its row) unless a live process is writing it. */
+  #removeStale(ref: string): Promise<void> {
+    const dir = ingestDirFor(this.#paths, ref);
     return this.#db.write(() => {
-      const sql = keepPartial
-        ? "UPDATE ingests SET owner = '' WHERE ref = ? AND owner = ?"
-        : "DELETE FROM ingests WHERE ref = ? AND owner = ?";
-      this.#db.sqlite.prepare(sql).run(ref, me);
+      const row = this.#db.sqlite.prepare("SELECT owner FROM ingests WHERE ref = ?").get(ref) as
+        | { owner: string }
+        | undefined;
+      const holder = row ? parseOwner(row.owner) : undefined;
+      if (holder && isOwnerAlive(holder)) return;
+      this.#db.sqlite.prepare("DELETE FROM ingests WHERE ref = ?").run(ref);
+      rmSync(dir, { recursive: true, force: true });
     });
   }
 
   async #write(ref: string, request: IngestRequest): Promise<IngestResult> {
     const dir = ingestDirFor(this.#paths, ref);
     const data = join(dir, "data");
-    await mkdir(dir, { recursive: true });
     let keepPartial = false;
     try {
+      await mkdir(dir, { recursive: true });
       const result = await this.#stream(data, request);
       await this.#commit(data, request.digest);
       await rm(dir, { recursive: true, force: true });
       return result;
     } catch (err) {
-      // Content that failed verification must not be resumed; an interrupted transfer is kept for resume.
-      keepPartial = !isWharfError(err, "DIGEST_MISMATCH") && !isWharfError(err, "SIZE_MISMATCH");
+      // Content that failed verification must not be resumed; an interrupted transfer (a cut
+      // connection, a full disk) is kept: what reached the disk is valid, and a retry resumes after it.
+      keepPartial = !NOT_RESUMABLE.some((code) => isWharfError(err, code));
       if (!keepPartial) await rm(dir, { recursive: true, force: true });
-      throw err;
+      throw noSpaceError(err, data) ?? err;
     } finally {
       await this.#release(ref, keepPartial);
     }
@@ -181,7 +221,7 @@ export class Ingester {
     if (offset > 0) await rehashPartial(data, offset, verifier, observer);
     if (offset > 0 && offset === request.size) {
       // Everything arrived before the interruption: verify and sync what is there.
-      await writeVerified(data, offset, [], verifier);
+      await writeVerified(this.#openFile, data, offset, [], verifier);
       return { digest: request.digest, size: offset, existed: false, resumedFrom: offset };
     }
     const opened = await request.source.open(offset);
@@ -196,7 +236,7 @@ export class Ingester {
       verifier = new Verifier(request.digest, request.size);
       observer?.reset();
     }
-    await writeVerified(data, offset, opened.stream, verifier, request.onProgress, observer);
+    await writeVerified(this.#openFile, data, offset, opened.stream, verifier, request.onProgress, observer);
     return { digest: request.digest, size: verifier.size, existed: false, resumedFrom: offset };
   }
 
@@ -223,9 +263,11 @@ const FLUSH_BYTES = 64 * 1024 * 1024;
  * on this thread and writing on the I/O pool overlap. Unlike a stream pipeline, a failing source
  * does not discard writes already issued: everything received reaches the file and can be resumed.
  * Every FLUSH_BYTES a flush starts (one at a time, not waited for, its error still thrown); on
- * success the data is fsynced.
+ * success the data is fsynced, and the file's size is checked against the bytes hashed: every byte
+ * hashed was written whole (writevAll) at its place, so the digest verified is that of the file.
  */
 async function writeVerified(
+  openFile: OpenIngestFile,
   path: string,
   offset: number,
   stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -233,7 +275,7 @@ async function writeVerified(
   onProgress?: (bytes: number) => void,
   observer?: ContentObserver,
 ): Promise<void> {
-  const handle = await open(path, offset > 0 ? "r+" : "w");
+  const handle = await openFile(path, offset > 0 ? "r+" : "w");
   let pending: Promise<unknown> = Promise.resolve();
   let flush: Promise<unknown> | undefined;
   let flushDone = true;
@@ -249,7 +291,9 @@ async function writeVerified(
         length += chunk.byteLength;
       }
       await pending;
-      pending = handle.writev(batch, position);
+      pending = writevAll(handle, batch, position);
+      // Awaited at the next batch or below; meanwhile its failure is no unhandled rejection.
+      pending.catch(() => undefined);
       position += length;
       if (flushDone && position - flushedTo >= FLUSH_BYTES) {
         await flush; // settled already: only rethrows its error
@@ -266,6 +310,14 @@ async function writeVerified(
     await flush;
     verifier.verify();
     await handle.sync();
+    const onDisk = (await handle.stat()).size;
+    if (onDisk !== verifier.size) {
+      throw new WharfError(
+        "STORE_CORRUPT",
+        `ingest of ${path}: ${onDisk} bytes on disk, ${verifier.size} written`,
+        { path, expected: verifier.size, actual: onDisk },
+      );
+    }
   } catch (err) {
     await pending.catch(() => undefined);
     await flush?.catch(() => undefined);

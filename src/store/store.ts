@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { writeFileAtomicSync } from "../util/fs-atomic.ts";
 import { BlobReader } from "./blobs.ts";
 import { StoreDb } from "./db.ts";
-import { Ingester, type IngestRequest, type IngestResult } from "./ingest.ts";
+import { Ingester, type IngestRequest, type IngestResult, type OpenIngestFile } from "./ingest.ts";
 import { OCI_LAYOUT_CONTENT, syncIndexJson } from "./layout-view.ts";
 import { DEFAULT_LEASE_MS, Lease } from "./lease.ts";
 import { defaultStoreRoot, StorePaths } from "./paths.ts";
@@ -17,6 +17,8 @@ export interface StoreOptions {
   root?: string;
   /** How long to wait for another process's write transaction. */
   lockTimeoutMs?: number;
+  /** How ingests open their files: node's fs by default; tests stand a faulty file system in. */
+  openIngestFile?: OpenIngestFile;
 }
 
 export class Store {
@@ -25,11 +27,11 @@ export class Store {
   readonly db: StoreDb;
   readonly #ingester: Ingester;
 
-  private constructor(paths: StorePaths, db: StoreDb) {
+  private constructor(paths: StorePaths, db: StoreDb, openIngestFile?: OpenIngestFile) {
     this.paths = paths;
     this.db = db;
     this.blobs = new BlobReader(paths);
-    this.#ingester = new Ingester(db, paths, this.blobs);
+    this.#ingester = new Ingester(db, paths, this.blobs, openIngestFile);
   }
 
   /** Opens the store, creating an empty one (a valid OCI layout) when the directory is new. */
@@ -40,7 +42,8 @@ export class Store {
     if (!existsSync(paths.ociLayout) || readFileSync(paths.ociLayout, "utf8") !== OCI_LAYOUT_CONTENT) {
       writeFileAtomicSync(paths.ociLayout, OCI_LAYOUT_CONTENT);
     }
-    const store = new Store(paths, new StoreDb(paths.database, { lockTimeoutMs: options.lockTimeoutMs }));
+    const db = new StoreDb(paths.database, { lockTimeoutMs: options.lockTimeoutMs });
+    const store = new Store(paths, db, options.openIngestFile);
     if (!existsSync(paths.indexJson)) await store.recover();
     return store;
   }

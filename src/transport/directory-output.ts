@@ -10,6 +10,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import { fsyncDir, uniqueTempName, writeFileAtomicSync } from "../util/fs-atomic.ts";
 import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
+import { writevAll } from "../util/write-all.ts";
 import { type ArchiveOutput, copyVerified } from "./archive-output.ts";
 
 export class DirectoryOutput implements ArchiveOutput {
@@ -47,7 +48,15 @@ export class DirectoryOutput implements ArchiveOutput {
     try {
       const handle = await open(temp, "wx", 0o644);
       try {
-        await copyVerified(desc, content, (chunk) => handle.write(chunk).then(() => undefined), onProgress);
+        let position = 0;
+        await copyVerified(
+          desc,
+          content,
+          async (chunk) => {
+            position += await writevAll(handle, [chunk], position);
+          },
+          onProgress,
+        );
         await handle.sync();
       } finally {
         await handle.close();

@@ -10,9 +10,10 @@ import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Pack, pack } from "tar-stream";
+import { noSpaceError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { IngestSource } from "../store/ingest.ts";
-import { fsyncDir, uniqueTempName } from "../util/fs-atomic.ts";
+import { fsyncDir, fsyncFile, uniqueTempName } from "../util/fs-atomic.ts";
 import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
 import { type ArchiveOutput, copyVerified } from "./archive-output.ts";
 
@@ -31,6 +32,8 @@ export class TarOutput implements ArchiveOutput {
   #tail: Promise<void> = Promise.resolve();
   #failed: unknown;
   #forgetTemp: () => void = () => undefined;
+  /** Rejects when the output fails (a full disk, a closed pipe); never resolves. */
+  readonly #failure: Promise<never>;
 
   constructor(target: TarTarget) {
     this.#target = target;
@@ -47,6 +50,13 @@ export class TarOutput implements ArchiveOutput {
     this.#done.catch((err) => {
       this.#failed ??= err;
     });
+    this.#failure = this.#done.then(
+      () => new Promise<never>(() => undefined),
+      (err) => {
+        throw this.#noSpace(err);
+      },
+    );
+    this.#failure.catch(() => undefined); // raced below; its rejection is handled there
   }
 
   async has(path: string, size: number): Promise<boolean> {
@@ -68,15 +78,23 @@ export class TarOutput implements ArchiveOutput {
         sink.once("finish", () => resolve());
         sink.once("close", () => resolve());
       });
+      // Awaited below; if the output fails first, the entry's error must not go unhandled.
+      ended.catch(() => undefined);
+      // Every wait races the output's failure: a full disk must end the copy, not leave it waiting.
       await copyVerified(
         desc,
         content,
         (chunk) =>
-          sink.write(chunk) ? undefined : new Promise<void>((resolve) => sink.once("drain", () => resolve())),
+          sink.write(chunk)
+            ? undefined
+            : Promise.race([
+                new Promise<void>((resolve) => sink.once("drain", () => resolve())),
+                this.#failure,
+              ]),
         onProgress,
       );
       sink.end(undefined);
-      await ended;
+      await Promise.race([ended, this.#failure]);
       this.#written.set(path, desc.size);
     });
   }
@@ -96,8 +114,11 @@ export class TarOutput implements ArchiveOutput {
   async commit(): Promise<void> {
     await this.#tail;
     this.#pack.finalize();
-    await this.#done;
+    await this.#done.catch((err) => {
+      throw this.#noSpace(err);
+    });
     if ("file" in this.#target && this.#temp) {
+      await fsyncFile(this.#temp); // durable before it takes the target's name
       await rename(this.#temp, this.#target.file);
       this.#forgetTemp();
       await fsyncDir(dirname(this.#target.file));
@@ -110,6 +131,10 @@ export class TarOutput implements ArchiveOutput {
     await this.#done.catch(() => undefined);
     if (this.#temp) await rm(this.#temp, { force: true });
     this.#forgetTemp();
+  }
+
+  #noSpace(err: unknown): unknown {
+    return noSpaceError(err, "file" in this.#target ? this.#target.file : undefined) ?? err;
   }
 
   #header(name: string) {

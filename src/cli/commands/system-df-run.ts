@@ -17,6 +17,7 @@ import {
 } from "../../format/index.ts";
 import { type ImageSummary, imageDiskUsage } from "../../images/index.ts";
 import { familiarName, parseNormalizedNamed } from "../../oci/reference.ts";
+import { partialIngests } from "../../store/gc.ts";
 import { imagesOf, withStore } from "./image-support.ts";
 
 const SUMMARY_FORMAT = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}";
@@ -55,13 +56,16 @@ const CACHE_HEADER = {
   Shared: "SHARED",
 };
 
-import type { DfFlags } from "./system-df.ts";
+export interface DfFlags {
+  verbose?: boolean;
+  format?: string;
+}
 
-function summaryRow(type: string, total: number, size: number, reclaimable: number) {
+function summaryRow(type: string, total: number, size: number, reclaimable: number, active = 0) {
   const fields = {
     Type: type,
     TotalCount: String(total),
-    Active: "0",
+    Active: String(active),
     Size: humanSize(size),
     Reclaimable:
       size > 0
@@ -99,6 +103,15 @@ export async function runDf(flags: DfFlags, cmd: Command): Promise<void> {
         summaryRow("Local Volumes", 0, 0, 0),
         summaryRow("Build Cache", 0, 0, 0),
       ];
+      // Not docker's: downloads cut short (a full disk, a dropped connection, a killed pull), shown
+      // only when there are some, so that the report is docker's own otherwise.
+      const partial = partialIngests(store);
+      if (partial.length > 0) {
+        const bytes = (state?: string) =>
+          partial.filter((p) => state === undefined || p.state === state).reduce((n, p) => n + p.size, 0);
+        const active = partial.filter((p) => p.state === "active").length;
+        rows.push(summaryRow("Partial ingests", partial.length, bytes(), bytes("abandoned"), active));
+      }
       process.stdout.write(
         writeContext(format === TABLE_FORMAT_KEY ? SUMMARY_FORMAT : format, SUMMARY_HEADER, rows),
       );

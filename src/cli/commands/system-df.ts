@@ -1,10 +1,6 @@
 /** `wharf system df` (flags here; the work, loaded when it runs, in system-df-run.ts). */
 import type { Command } from "commander";
-
-export interface DfFlags {
-  verbose?: boolean;
-  format?: string;
-}
+import type { DfFlags } from "./system-df-run.ts";
 
 export function defineDf(command: Command): Command {
   return command

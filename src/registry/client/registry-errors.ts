@@ -146,7 +146,7 @@ export async function responseError(res: HttpResponse, subject: Subject): Promis
   if (first !== undefined) {
     detail.errors = entries;
     let code = CODE_TO_WHARF[first.code] ?? "REGISTRY_ERROR";
-    if (first.code === "UNKNOWN" && res.status >= 500) code = "REGISTRY_UNAVAILABLE";
+    if (first.code === "UNKNOWN" && isTransientStatus(res.status)) code = "REGISTRY_UNAVAILABLE";
     if (res.status === 429) code = "REGISTRY_TOOMANYREQUESTS";
     return new WharfError(code, withRate(entryMessage(first)), detail);
   }
@@ -175,5 +175,21 @@ export async function responseError(res: HttpResponse, subject: Subject): Promis
       );
   }
   const message = `received unexpected HTTP status: ${statusLine(res.status)}`;
-  return new WharfError(res.status >= 500 ? "REGISTRY_UNAVAILABLE" : "REGISTRY_PROTOCOL", message, detail);
+  return new WharfError(
+    isTransientStatus(res.status)
+      ? "REGISTRY_UNAVAILABLE"
+      : res.status >= 500
+        ? "REGISTRY_ERROR"
+        : "REGISTRY_PROTOCOL",
+    message,
+    detail,
+  );
+}
+
+/**
+ * A 5xx that another attempt in a moment may not meet. Not 507 (Insufficient Storage): a registry
+ * whose disk is full stays full for longer than a push retries, so it is reported at once.
+ */
+function isTransientStatus(status: number): boolean {
+  return status >= 500 && status !== 507;
 }

@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import { noSpaceError } from "../../errors.ts";
 import type { Digest } from "../../oci/digest.ts";
 import { OciMediaType } from "../../oci/mediatype.ts";
 import { AuthError, type Authorizer, openAccess, TokenAccess } from "./auth.ts";
@@ -330,9 +331,15 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
     throw new DistributionError("UNSUPPORTED", `${method} is not supported here`);
   };
 
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
     reply.header("docker-distribution-api-version", "registry/2.0");
-    if (err instanceof AuthError && err.challenge) reply.header("www-authenticate", err.challenge);
+    if (thrown instanceof AuthError && thrown.challenge) reply.header("www-authenticate", thrown.challenge);
+    const noSpace = noSpaceError(thrown);
+    if (noSpace) request.log.error({ err: noSpace }, "storage full");
+    // A full disk is the server's failure (507): nothing was stored, and an upload resumes later.
+    const err = noSpace
+      ? new DistributionError("UNKNOWN", "no space left on device", undefined, 507)
+      : thrown;
     if (err instanceof DistributionError) {
       // Node reads and discards an unread body after the response, so that the client (still
       // sending) gets its answer; past DRAIN_LIMIT the connection is closed instead.

@@ -123,11 +123,26 @@ export class BlobStore {
     }
     // One write in flight while the next chunk is read and hashed: the socket and the disk overlap.
     let pending: Promise<void> = Promise.resolve();
+    let failed = false;
+    let discarded = 0;
     try {
       for await (const chunk of body) {
+        if (failed) {
+          // The rest of the body is read and dropped, so that the client, still sending, gets the
+          // answer on a connection that stays usable; past DISCARD_LIMIT it is cut instead.
+          discarded += chunk.byteLength;
+          if (discarded > DISCARD_LIMIT) break;
+          continue;
+        }
         state?.digester.update(chunk);
-        await pending;
+        failed = await pending.then(
+          () => false,
+          () => true,
+        );
+        if (failed) continue;
         pending = writer.write(chunk);
+        // Awaited at the next chunk; a failure meanwhile (a full disk) is no unhandled rejection.
+        pending.catch(() => undefined);
       }
       await pending;
     } catch (err) {
@@ -178,6 +193,9 @@ export class BlobStore {
     return digester.digest();
   }
 }
+
+/** Bytes of a request body read and dropped after a failed write before the connection is cut. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -9,6 +9,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unli
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../../../errors.ts";
+import { writevAll } from "../../../util/write-all.ts";
 import {
   checkPath,
   type FileInfo,
@@ -50,8 +51,9 @@ class FilesystemWriter implements FileWriter {
     return this.#size;
   }
 
+  /** All of `chunk` or an error: on a full disk a write may be short, and the next one fails. */
   async write(chunk: Uint8Array): Promise<void> {
-    await this.#handle.write(chunk, 0, chunk.byteLength, this.#size);
+    await writevAll(this.#handle, [chunk], this.#size);
     this.#size += chunk.byteLength;
   }
 
