@@ -33,14 +33,18 @@ export {
 export { findImageRecord, findImageTop } from "./local-manifest.ts";
 export {
   compare,
+  configIfPresent,
   groupRecords,
   type ImageGroup,
   type ImageReference,
+  imageDeleted,
+  isImageDeleted,
   type LoadOptions,
   type LocalImage,
   loadImages,
   readGroups,
   referencesOf,
+  resolveAgain,
 } from "./model.ts";
 export { PRUNE_FILTERS, type PruneOptions, type PruneReport, pruneImages } from "./prune.ts";
 export {

@@ -5,7 +5,7 @@
  */
 import { familiarMatch, parseNormalizedNamed } from "../oci/reference.ts";
 import { type Filters, getBoolOrDefault, matchKVList, newFilters, validateFilters } from "./filters.ts";
-import type { LocalImage } from "./model.ts";
+import { configIfPresent, type LocalImage } from "./model.ts";
 import { resolveImage } from "./resolve.ts";
 import { type Instant, nowInstant, parseTimestamp } from "./time.ts";
 
@@ -44,7 +44,10 @@ function earlier(a: Instant | undefined, b: Instant): Instant {
   return a === undefined || a > b ? b : a;
 }
 
-/** Lists images as Docker does; throws FILTER_INVALID, IMAGE_NOT_FOUND (before/since), PATTERN_INVALID. */
+/**
+ * Lists images as Docker does; throws FILTER_INVALID, IMAGE_NOT_FOUND (before/since), PATTERN_INVALID.
+ * A label filter reads configs: an image deleted since `images` were read is left out.
+ */
 export function listImages(images: readonly LocalImage[], options: ListOptions = {}): ListedImage[] {
   const filters = options.filters ?? newFilters();
   validateFilters(filters, LIST_FILTERS);
@@ -70,7 +73,11 @@ export function listImages(images: readonly LocalImage[], options: ListOptions =
     const created = image.createdInstant;
     if (before !== undefined && (created === undefined || !(created < before))) continue;
     if (since !== undefined && (created === undefined || !(created > since))) continue;
-    if (hasLabel && !matchKVList(filters, "label", image.config.config?.Labels)) continue;
+    if (hasLabel) {
+      // An image deleted since the records were read is left out, as a moment later it would be.
+      const config = configIfPresent(image);
+      if (config === undefined || !matchKVList(filters, "label", config.config?.Labels)) continue;
+    }
 
     const repoTags: string[] = [];
     const repoDigests: string[] = [];
@@ -98,10 +105,14 @@ export function listImages(images: readonly LocalImage[], options: ListOptions =
 /** Where a summary keeps its image, for its Labels (a non-enumerable property). */
 const IMAGE = Symbol("image");
 
-/** One getter for every summary: an object whose getter is its own closure is a slow, large one. */
+/**
+ * One getter for every summary: an object whose getter is its own closure is a slow, large one.
+ * null also for an image deleted since it was listed, whose config is gone (a getter that threw
+ * would break whoever serialises the summaries).
+ */
 const LABELS: PropertyDescriptor = {
   get(this: { [IMAGE]: LocalImage }) {
-    return this[IMAGE].config.config?.Labels ?? null;
+    return configIfPresent(this[IMAGE])?.config?.Labels ?? null;
   },
   enumerable: true,
   configurable: true,

@@ -1,4 +1,5 @@
 /** The stored manifest a user's name for a local image means: what push, save and copy read. */
+import { isWharfError } from "../errors.ts";
 import type { Digest } from "../oci/digest.ts";
 import { parseDocument } from "../oci/document.ts";
 import { isIndexMediaType } from "../oci/mediatype.ts";
@@ -21,13 +22,22 @@ export function findImageRecord(store: Store, input: string): ImageRecord {
 
 /**
  * With `copy --all`: the index an image was pulled through (one of its RepoDigests), when the store
- * has that index and every manifest it lists; else the image's own manifest.
+ * has that index and every manifest it lists; else the image's own manifest. Not leased: the caller
+ * leases what this returns and confirms it is still there (StoreSource.open with a lookup).
  */
 export async function findImageTop(store: Store, input: string): Promise<ManifestRef> {
   const record = findImageRecord(store, input);
   for (const repoDigest of record.repoDigests) {
-    if (!isIndexMediaType(repoDigest.mediaType) || !(await store.blobs.has(repoDigest.digest))) continue;
-    const index = parseDocument(await store.blobs.readBytes(repoDigest.digest), repoDigest.mediaType);
+    if (!isIndexMediaType(repoDigest.mediaType)) continue;
+    let bytes: Buffer;
+    try {
+      bytes = await store.blobs.readBytes(repoDigest.digest);
+    } catch (err) {
+      // Not kept, or removed meanwhile with the RepoDigest (another process deleted the image).
+      if (isWharfError(err, "STORE_BLOB_UNKNOWN")) continue;
+      throw err;
+    }
+    const index = parseDocument(bytes, repoDigest.mediaType);
     if (index.kind !== "index") continue;
     const present = await Promise.all(index.value.manifests.map((m) => store.blobs.has(m.digest as Digest)));
     if (present.every(Boolean)) return repoDigest;

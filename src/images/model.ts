@@ -10,10 +10,10 @@ import type { ImageConfig } from "../oci/config.ts";
 import { type Digest, isDigest } from "../oci/digest.ts";
 import { familiarName, familiarString, isNameOnly, parseNormalizedNamed } from "../oci/reference.ts";
 import { REFERENCE_REGEXPS } from "../oci/reference-grammar.ts";
-import type { BlobReader } from "../store/blobs.ts";
 import type { ImageRecord, RecordReader } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { chainIds } from "./chain.ts";
+import { noSuchImage, type Resolved, resolveImage } from "./resolve.ts";
 import { type Instant, normaliseRFC3339, parseRFC3339, unixSeconds } from "./time.ts";
 
 /** The records that share one image ID, oldest first. */
@@ -171,13 +171,20 @@ export interface LoadOptions {
   computeSizes?: boolean;
 }
 
-/** Reads every image: records grouped by ID, with sizes; each config is read when first needed. */
+/**
+ * Reads every image: records grouped by ID, with sizes; each config is read when first needed.
+ *
+ * The records are one snapshot; a config is read later, when another process may have deleted the
+ * image and garbage collection its config (which goes only after every record of the image has).
+ * Then `config` throws IMAGE_NOT_FOUND (see isImageDeleted): lists skip such an image, commands
+ * about one image look its name up again (resolveAgain). Listing takes no lease and no write
+ * transaction: a listing that reads no config pays nothing for this.
+ */
 export async function loadImages(store: Store, options: LoadOptions = {}): Promise<LocalImage[]> {
   const records = store.read((r) => r.listAll());
   const sizes = await layerSizes(store, records, options.computeSizes ?? true);
-  const blobs = store.blobs;
   const names = new FamiliarNames();
-  return groupRecords(records).map((g) => new StoredImage(g, sizes, names, () => readConfig(blobs, g.id)));
+  return groupRecords(records).map((g) => new StoredImage(g, sizes, names, () => readConfig(store, g.id)));
 }
 
 /** Groups from inside a transaction (no configs: what reference operations need). */
@@ -185,18 +192,79 @@ export function readGroups(records: RecordReader): ImageGroup[] {
   return groupRecords(records.list());
 }
 
-/** A config blob, read and parsed synchronously (it is small, and read only when asked for). */
-function readConfig(blobs: BlobReader, id: Digest): ImageConfig {
-  let bytes: Buffer;
+/** Reads of a config that vanished while its image still had records (see readConfig). */
+const CONFIG_READ_ATTEMPTS = 3;
+
+/** The error of `config` for an image deleted after it was listed. */
+export function imageDeleted(id: Digest): WharfError {
+  return new WharfError("IMAGE_NOT_FOUND", `No such image: ${id}`, { id, deleted: true });
+}
+
+/** Whether `err` says the image was deleted (records and config) after it was listed. */
+export function isImageDeleted(err: unknown): boolean {
+  return err instanceof WharfError && err.code === "IMAGE_NOT_FOUND" && err.detail.deleted === true;
+}
+
+/**
+ * The image's config, or undefined when the image was deleted after it was listed: what lists
+ * use, which leave such an image out (it is gone, as if listed a moment later).
+ */
+export function configIfPresent(image: LocalImage): ImageConfig | undefined {
   try {
-    bytes = readFileSync(blobs.path(id));
+    return image.config;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new WharfError("STORE_BLOB_UNKNOWN", `blob ${id} is not in the store`, { digest: id });
-    }
+    if (isImageDeleted(err)) return undefined;
     throw err;
   }
-  return JSON.parse(bytes.toString("utf8")) as ImageConfig;
+}
+
+/**
+ * A config blob, read and parsed synchronously (it is small, and read only when asked for). Absent,
+ * it is looked for in fresh records: no record with this ID means the image was deleted since it was
+ * listed (IMAGE_NOT_FOUND, isImageDeleted); a record means it may be back (pulled or loaded again),
+ * so the blob is read again; still absent after that, the store is damaged (STORE_BLOB_UNKNOWN).
+ */
+function readConfig(store: Store, id: Digest): ImageConfig {
+  for (let attempt = 1; ; attempt++) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(store.blobs.path(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      if (store.read((r) => r.byId(id)).length === 0) throw imageDeleted(id);
+      if (attempt < CONFIG_READ_ATTEMPTS) continue;
+      throw new WharfError("STORE_BLOB_UNKNOWN", `blob ${id} is not in the store`, { digest: id });
+    }
+    return JSON.parse(bytes.toString("utf8")) as ImageConfig;
+  }
+}
+
+/** How many times a command about one image looks its name up again when the image keeps vanishing. */
+const RESOLVE_ATTEMPTS = 3;
+
+/**
+ * Runs `use` on the image `input` names among `images`; if the image turns out to have been deleted
+ * after they were read (its config is gone), the images are read again and the name looked up
+ * again: the name may now mean an image that is there (pulled again, or a tag moved), or nothing,
+ * which fails as Docker's `No such image: NAME`.
+ */
+export async function resolveAgain<T>(
+  store: Store,
+  images: readonly LocalImage[],
+  input: string,
+  use: (resolved: Resolved<LocalImage>) => T,
+): Promise<T> {
+  let current = images;
+  for (let attempt = 1; ; attempt++) {
+    const resolved = resolveImage(current, input);
+    try {
+      return use(resolved);
+    } catch (err) {
+      if (!isImageDeleted(err)) throw err;
+      if (attempt >= RESOLVE_ATTEMPTS) throw noSuchImage(resolved.ref);
+    }
+    current = await loadImages(store);
+  }
 }
 
 /**

@@ -22,6 +22,18 @@ export interface SaveItem {
   names: string[];
 }
 
+/**
+ * The record `item` means now, for a save that found its image removed before it could lease it
+ * (another process deleted it; it may be back): its first name looked up again, or without names
+ * (named by ID or digest) the same manifest, else the image by its ID. Gone: Docker's `No such
+ * image: NAME`.
+ */
+export function currentRecord(store: Store, item: SaveItem): ImageRecord {
+  const name = item.names[0];
+  if (name !== undefined) return findImageRecord(store, name);
+  return store.read((r) => r.get(item.record.manifest.digest)) ?? findImageRecord(store, item.record.id);
+}
+
 export function selectImagesToSave(store: Store, inputs: readonly string[]): SaveItem[] {
   const items = new Map<string, SaveItem>();
   const add = (record: ImageRecord, name?: string) => {

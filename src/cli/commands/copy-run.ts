@@ -8,6 +8,7 @@ import type { Store } from "../../store/store.ts";
 import type { BlobInfoCache } from "../../transport/blob-info-cache.ts";
 import { copyAndCommit } from "../../transport/copy.ts";
 import { type EndpointContext, openDestination, openSource } from "../../transport/endpoints.ts";
+import { StoreSource } from "../../transport/store-source.ts";
 import { parseTransportReference } from "../../transport/transport-reference.ts";
 import type { CopyEvent } from "../../transport/types.ts";
 import { globalOptions, openStore } from "../context.ts";
@@ -21,6 +22,7 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
     throw usageError("--all and --platform cannot be used together", "wharf copy");
   let store: Store | undefined;
   let cache: BlobInfoCache | undefined;
+  let pinned: StoreSource | undefined;
   const ctx: EndpointContext = {
     blobInfoCache: async () => {
       const { BlobInfoCache } = await import("../../transport/blob-info-cache.ts");
@@ -31,8 +33,14 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
       store ??= await openStore(command);
       return store;
     },
-    // With --all, the index the image came with, when the store holds all of it.
-    resolveLocal: (s, name) => (flags.all ? findImageTop(s, name) : findImageRecord(s, name).manifest),
+    // With --all, the index the image came with, when the store holds all of it. Leased here, and
+    // looked up again if another process removed it before the lease: the source then opens on blobs
+    // that stay.
+    resolveLocal: async (s, name) => {
+      const lookup = () => (flags.all ? findImageTop(s, name) : findImageRecord(s, name).manifest);
+      pinned = await StoreSource.open(s, lookup);
+      return pinned.top;
+    },
     registryClient: async (ref: Reference, end) => {
       const { registryClientFor } = await import("../../registry/client/client.ts");
       const { insecureRegistry } = globalOptions(command);
@@ -57,6 +65,7 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
       await source.close();
     }
   } finally {
+    await pinned?.close();
     cache?.close();
     store?.close();
   }

@@ -12,7 +12,7 @@ import {
   withMarshalJSON,
   writeContext,
 } from "../../format/index.ts";
-import { formatRFC3339Local, type HistoryItem, imageHistory, resolveImage } from "../../images/index.ts";
+import { formatRFC3339Local, type HistoryItem, imageHistory, resolveAgain } from "../../images/index.ts";
 import type { HistoryFlags } from "./history.ts";
 import { daemon, imagesOf, withStore } from "./image-support.ts";
 
@@ -56,7 +56,8 @@ function row(h: HistoryItem, trunc: boolean, human: boolean, now: number) {
 export async function runHistory(name: string, flags: HistoryFlags, cmd: Command): Promise<void> {
   await withStore(cmd, async (store) => {
     const images = await imagesOf(store);
-    const history = await daemon(() => imageHistory(resolveImage(images, name).group));
+    // An image deleted since the listing is looked up again: there again, or No such image.
+    const history = await daemon(() => resolveAgain(store, images, name, (r) => imageHistory(r.group)));
     const human = flags.human !== false;
     const trunc = flags.trunc !== false;
     const format = historyFormat(flags.format || TABLE_FORMAT_KEY, flags.quiet === true, human);

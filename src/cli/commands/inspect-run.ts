@@ -23,7 +23,7 @@ import {
   inspectImage,
   isNotFound,
   parseRFC3339,
-  resolveImage,
+  resolveAgain,
 } from "../../images/index.ts";
 import { DAEMON_PREFIX, imagesOf, indentJSON, messageOf, withStore } from "./image-support.ts";
 
@@ -177,7 +177,8 @@ export async function runInspect(
     const found: InspectResponse[] = [];
     for (const ref of refs) {
       try {
-        found.push(inspectImage(resolveImage(images, ref).group));
+        // An image deleted since the listing is looked up again: there again, or No such image.
+        found.push(await resolveAgain(store, images, ref, (r) => inspectImage(r.group)));
       } catch (err) {
         if (mode === "object" && skippable(err)) errors.push(`Error: No such object: ${ref}`);
         else errors.push(isWharfError(err) ? `${DAEMON_PREFIX}${err.message}` : messageOf(err));

@@ -124,13 +124,22 @@ async function pushImage(
   image: ImageRecord,
   printer: ProgressPrinter,
 ): Promise<void> {
+  // Leased before anything is printed. If another process removed the image after it was looked
+  // up, the tag is looked up again: it may be back, or now name another image (docker pushes what
+  // the tag names when it pushes), or be gone (docker's "An image does not exist locally ...").
+  let record = image;
+  let looked = false;
+  const source = await StoreSource.open(store, () => {
+    if (looked) record = imagesToPush(store, ref)[0]!.image;
+    looked = true;
+    return record.manifest;
+  });
   // Docker keys a pushed layer's line by its short diff ID, top layer first.
   const ids = new Map<string, string>();
-  for (const layer of image.layers) ids.set(layer.digest, shortId(layer.diffId));
-  for (const id of new Set([...image.layers].reverse().map((l) => shortId(l.diffId)))) {
+  for (const layer of record.layers) ids.set(layer.digest, shortId(layer.diffId));
+  for (const id of new Set([...record.layers].reverse().map((l) => shortId(l.diffId)))) {
     printer.layer(id, "Preparing");
   }
-  const source = await StoreSource.open(store, image.manifest);
   try {
     const result = await copyAndCommit(source, new RegistryDestination(client, ref, { cache }), {
       names: [referenceString(ref)],
@@ -138,8 +147,11 @@ async function pushImage(
       onEvent: (event) => render(event, ids, ref, printer),
     });
     const top = result.top;
+    const pushed = record.manifest.digest;
     await store.update((records) => {
-      records.addRepoDigest(image.manifest.digest, {
+      // Removed locally while it was pushed (by another process): the push stands, with no record to note it in.
+      if (records.get(pushed) === undefined) return;
+      records.addRepoDigest(pushed, {
         repository: referenceName(ref),
         digest: top.digest,
         mediaType: top.mediaType,

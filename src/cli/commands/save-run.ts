@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
-import { selectImagesToSave } from "../../images/save-selection.ts";
+import { currentRecord, selectImagesToSave } from "../../images/save-selection.ts";
 import { copyImage } from "../../transport/copy.ts";
 import { DockerArchiveDestination } from "../../transport/docker-archive-destination.ts";
 import { createOciArchiveDestination } from "../../transport/oci-archive.ts";
@@ -39,7 +39,16 @@ export async function runSave(images: string[], flags: SaveFlags, cmd: Command):
         : new DockerArchiveDestination(target);
     try {
       for (const item of items) {
-        const source = await StoreSource.open(store, item.record.manifest);
+        // Looked up again if another process removed the image before its blobs were leased.
+        let first = true;
+        const lookup = () => {
+          if (first) {
+            first = false;
+            return item.record.manifest;
+          }
+          return currentRecord(store, item).manifest;
+        };
+        const source = await daemon(() => StoreSource.open(store, lookup));
         try {
           await copyImage(source, destination, { names: item.names });
         } finally {
