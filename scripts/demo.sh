@@ -4,13 +4,39 @@
 # a `wharf serve` of its own; `wharf save` / `rmi` / `load` round trip; `wharf copy --all` of the
 # multi-platform image into an OCI layout; `wharf images` and `wharf system check` at the end.
 # Usage: scripts/demo.sh [IMAGE-TAG]   (after `npm ci`; installs docker-registry and skopeo if missing)
+# Whatever it starts (docker-registry, wharf serve) it stops by PID and waits for, then removes its
+# work directory (under $TMPDIR): on success, on a failed step, and on SIGINT/SIGTERM (exit 130/143).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fixtures=../shared/fixtures/oci
 for p in docker-registry skopeo; do
   command -v "$p" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$p"; }
 done
+# Built before anything is started, so that a failed build leaves nothing running.
+[ -f dist/bin/wharf.js ] || npm run build
+
+pids=()
+work=
+cleanup() {
+  local status=$? pid i
+  set +e
+  trap '' INT TERM # a second Ctrl-C does not cut the clean-up short
+  trap - EXIT
+  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null; done
+  # Each has 10 s to stop gracefully, then SIGKILL; `wait` reaps it, so nothing outlives the script.
+  for pid in ${pids[@]+"${pids[@]}"}; do
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  [ -z "$work" ] || rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 work=$(mktemp -d)
+
 port=$(( 20000 + RANDOM % 20000 ))
 cat >"$work/registry.yml" <<YML
 version: 0.1
@@ -18,20 +44,21 @@ log: { level: error, accesslog: { disabled: true } }
 storage: { filesystem: { rootdirectory: $work/registry }, delete: { enabled: true } }
 http: { addr: 127.0.0.1:$port }
 YML
+# A simple command run with `&`: $! is the registry itself.
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry=$!
+pids+=("$!")
 serve_port=$(( port + 1 ))
-trap 'kill $registry ${server:-} 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 skopeo copy -q --dest-tls-verify=false "oci:$fixtures/busybox-multi:latest" "docker://127.0.0.1:$port/busybox:latest" --all
-# As installed: the bin through its shebang, with the project's Node 24 first on PATH.
+# As installed: the bin through its shebang, with the project's Node 24 first on PATH. In the
+# background (a subshell) it is run with `exec`, so that $! is the Node process, not the subshell.
 wharf() { PATH="$PWD/node_modules/.bin:$PATH" dist/bin/wharf.js --root "$work/store" "$@"; }
-[ -f dist/bin/wharf.js ] || npm run build
+wharf_exec() { PATH="$PWD/node_modules/.bin:$PATH" exec dist/bin/wharf.js --root "$work/store" "$@"; }
 image="127.0.0.1:$port/busybox:${1:-latest}"
 wharf pull "$image"
 # wharf's own registry, then a push to it (the layers go up once; the manifest keeps its digest).
-wharf serve --addr "127.0.0.1:$serve_port" --storage "$work/served" >"$work/serve.log" 2>&1 &
-server=$!
+wharf_exec serve --addr "127.0.0.1:$serve_port" --storage "$work/served" >"$work/serve.log" 2>&1 &
+pids+=("$!")
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$serve_port") 2>/dev/null && break; sleep 0.1; done
 wharf tag "$image" "127.0.0.1:$serve_port/demo/busybox:v1"
 wharf push "127.0.0.1:$serve_port/demo/busybox:v1"
