@@ -4,6 +4,7 @@
  */
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isWharfError } from "../errors.ts";
 import { type Digest, Digester, digestAlgorithm, isDigest, isSupportedAlgorithm } from "../oci/digest.ts";
 import { type ParsedDocument, parseDocument } from "../oci/document.ts";
@@ -27,14 +28,31 @@ export async function checkStore(store: Store): Promise<CheckReport> {
   const blobsChecked = await checkBlobs(store, problems);
   const [images, entries] = store.read((r) => [r.list(), r.indexEntries()] as const);
   for (const image of images) await checkImage(store, image, problems);
-  const indexJson = readFileSync(store.paths.indexJson, "utf8");
-  if (indexJson !== renderIndexJson(entries)) {
-    // Another process may have written in between; only a second look that still differs is a problem.
-    const again = store.read((r) => renderIndexJson(r.indexEntries()));
-    if (readFileSync(store.paths.indexJson, "utf8") !== again)
-      problems.push("index.json does not match the image records");
-  }
+  if (!(await indexJsonInStep(store, renderIndexJson(entries))))
+    problems.push("index.json does not match the image records");
   return { problems, blobsChecked, imagesChecked: images.length, repairedIndex };
+}
+
+/** Looks at index.json this many times, LOOK_MS apart, before calling it out of step. */
+const INDEX_LOOKS = 5;
+const INDEX_LOOK_MS = 40;
+
+/**
+ * Whether index.json shows the records. A writer replaces the file inside its transaction, just
+ * before it commits: for that moment the file is ahead of what a reader's snapshot shows. So the file
+ * is out of step only when it matches neither the records just before nor just after reading it, at
+ * each of a few looks.
+ */
+async function indexJsonInStep(store: Store, rendered: string): Promise<boolean> {
+  let before = rendered;
+  for (let look = 1; ; look++) {
+    const file = readFileSync(store.paths.indexJson, "utf8");
+    const after = store.read((r) => renderIndexJson(r.indexEntries()));
+    if (file === before || file === after) return true;
+    if (look >= INDEX_LOOKS) return false;
+    await sleep(INDEX_LOOK_MS);
+    before = store.read((r) => renderIndexJson(r.indexEntries()));
+  }
 }
 
 function checkLayoutFiles(store: Store, problems: string[]): void {
@@ -69,6 +87,9 @@ async function checkBlobs(store: Store, problems: string[]): Promise<number> {
         continue;
       }
       const actual = await hashFile(join(dir, name), digest);
+      // Removed since the listing (another process's GC): an absent blob is not a corrupt one, and
+      // any record still naming it is reported by checkImage.
+      if (actual === undefined) continue;
       checked += 1;
       if (actual !== digest) problems.push(`blob ${digest}: content is corrupt (hashes to ${actual})`);
     }
@@ -76,14 +97,21 @@ async function checkBlobs(store: Store, problems: string[]): Promise<number> {
   return checked;
 }
 
-async function hashFile(path: string, digest: Digest): Promise<Digest> {
+/** The file's digest; undefined when it is not there (any longer). */
+async function hashFile(path: string, digest: Digest): Promise<Digest | undefined> {
   const digester = new Digester(digestAlgorithm(digest));
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
-    digester.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+      digester.update(chunk as Buffer);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
   return digester.digest();
 }
 
-async function checkImage(store: Store, image: ImageRecord, problems: string[]): Promise<void> {
+/** Each blob the record names that is not in the store, as a problem line. */
+async function missingBlobs(store: Store, image: ImageRecord): Promise<string[]> {
   const where = `image ${image.id}`;
   const required: { what: string; digest: Digest }[] = [
     { what: "manifest", digest: image.manifest.digest },
@@ -93,9 +121,23 @@ async function checkImage(store: Store, image: ImageRecord, problems: string[]):
       .map((l) => ({ what: `layer ${image.layers.indexOf(l)}`, digest: l.digest })),
     ...image.repoDigests.map((rd) => ({ what: `repo digest ${rd.repository}`, digest: rd.digest })),
   ];
+  const missing: string[] = [];
   for (const { what, digest } of required) {
-    if (!(await store.blobs.has(digest))) problems.push(`${where}: ${what} blob ${digest} is missing`);
+    if (!(await store.blobs.has(digest))) missing.push(`${where}: ${what} blob ${digest} is missing`);
   }
+  return missing;
+}
+
+async function checkImage(store: Store, listed: ImageRecord, problems: string[]): Promise<void> {
+  // The records were read before the blobs: another process may since have deleted the image or
+  // some of its references, and its GC the blobs. What is missing counts only as the record is now.
+  let image: ImageRecord | undefined = listed;
+  if ((await missingBlobs(store, listed)).length > 0) {
+    image = store.read((r) => r.get(listed.manifest.digest));
+    if (!image) return;
+    problems.push(...(await missingBlobs(store, image)));
+  }
+  const where = `image ${image.id}`;
   let manifest: ParsedDocument;
   try {
     manifest = parseDocument(await store.blobs.readBytes(image.manifest.digest), image.manifest.mediaType);

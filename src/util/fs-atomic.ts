@@ -24,12 +24,7 @@ export function fsyncDirSync(dir: string): void {
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
-  await fsyncFile(dir);
-}
-
-/** fsync of a file (or directory) by path, e.g. one a stream wrote and closed. */
-export async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, "r");
+  const handle = await open(dir, "r");
   try {
     await handle.sync();
   } finally {
