@@ -29,8 +29,20 @@ export interface RandomLayout {
   layerSizes: number[];
 }
 
+export interface RandomLayoutOptions {
+  /** The config's labels (its own config makes each image distinct). */
+  labels?: Record<string, string>;
+  /** Gzip the layers (default) or keep them plain tars. */
+  gzip?: boolean;
+}
+
 /** Writes the layout under `dir` with one layer of each size in `kib` (KiB of random content). */
-export async function writeRandomLayout(dir: string, kib: number[], label = "random"): Promise<RandomLayout> {
+export async function writeRandomLayout(
+  dir: string,
+  kib: number[],
+  options: RandomLayoutOptions = {},
+): Promise<RandomLayout> {
+  const gzip = options.gzip ?? true;
   const blobs = join(dir, "blobs", "sha256");
   mkdirSync(blobs, { recursive: true });
   const put = (bytes: Uint8Array) => {
@@ -43,10 +55,11 @@ export async function writeRandomLayout(dir: string, kib: number[], label = "ran
   for (const [i, size] of kib.entries()) {
     const tar = await tarOf(`layer${i}.bin`, randomBytes(size * 1024));
     diffIds.push(sha256(tar));
-    layers.push({
-      mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-      ...put(gzipSync(tar, { level: 1 })),
-    });
+    layers.push(
+      gzip
+        ? { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...put(gzipSync(tar, { level: 1 })) }
+        : { mediaType: "application/vnd.oci.image.layer.v1.tar", ...put(tar) },
+    );
   }
   const config = put(
     Buffer.from(
@@ -54,7 +67,7 @@ export async function writeRandomLayout(dir: string, kib: number[], label = "ran
         architecture: "amd64",
         os: "linux",
         created: "2026-01-01T00:00:00Z",
-        config: { Labels: { "wharf.test": label } },
+        config: { Labels: options.labels ?? {}, Cmd: ["/bin/sh"] },
         rootfs: { type: "layers", diff_ids: diffIds },
         history: diffIds.map(() => ({ created: "2026-01-01T00:00:00Z", created_by: "random layer" })),
       }),

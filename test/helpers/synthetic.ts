@@ -99,3 +99,20 @@ export async function syntheticImage(
     })),
   };
 }
+
+/** An image of one 1 MiB generated layer, its config labelled `label=LABEL`, tagged NAME:latest. */
+export async function addTaggedImage(store: Store, name: string, label: string): Promise<ImageData> {
+  const lease = store.lease();
+  try {
+    const blob = generatedBlob(`${name}-${label}`, 1);
+    await store.ingest({ digest: blob.digest, size: blob.size, source: blob.source, lease });
+    const image = await syntheticImage(store, lease, [blob], label);
+    await store.update((w) => {
+      w.putImage(image);
+      w.setTag(`docker.io/library/${name}:latest`, image.manifest.digest, null);
+    });
+    return image;
+  } finally {
+    await lease.release();
+  }
+}

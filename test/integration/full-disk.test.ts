@@ -40,7 +40,7 @@ function blobCount(root: string): number {
   return existsSync(dir) ? readdirSync(dir).length : 0;
 }
 
-const layout = await writeRandomLayout(tempDir("wharf-fullfs-layout-"), LAYERS_KIB, "full-disk");
+const layout = await writeRandomLayout(tempDir("wharf-fullfs-layout-"), LAYERS_KIB);
 const registry = await startDistribution();
 const image = `${registry.host}/full/random:latest`;
 await tool("skopeo", [

@@ -28,31 +28,14 @@ import {
   removeImages,
   resolveAgain,
 } from "../../src/images/index.ts";
-import { type ImageData, Store } from "../../src/store/index.ts";
-import { generatedBlob, syntheticImage } from "../helpers/synthetic.ts";
+import { Store } from "../../src/store/index.ts";
+import { addTaggedImage } from "../helpers/synthetic.ts";
 import { tempDir } from "../helpers/tmp.ts";
-
-/** An image of one 1 MiB layer, its config labelled `label=LABEL`, tagged NAME:latest. */
-async function addImage(store: Store, name: string, label: string): Promise<ImageData> {
-  const lease = store.lease();
-  try {
-    const blob = generatedBlob(`${name}-${label}`, 1);
-    await store.ingest({ digest: blob.digest, size: blob.size, source: blob.source, lease });
-    const image = await syntheticImage(store, lease, [blob], label);
-    await store.update((w) => {
-      w.putImage(image);
-      w.setTag(`docker.io/library/${name}:latest`, image.manifest.digest, null);
-    });
-    return image;
-  } finally {
-    await lease.release();
-  }
-}
 
 async function twoImages() {
   const store = await Store.open({ root: tempDir() });
-  const stay = await addImage(store, "stay", "stay");
-  const gone = await addImage(store, "gone", "go");
+  const stay = await addTaggedImage(store, "stay", "stay");
+  const gone = await addTaggedImage(store, "gone", "go");
   return { store, stay, gone };
 }
 
@@ -95,7 +78,7 @@ test("an image deleted and back again (pulled again) has its config read again",
   try {
     const images = await loadImages(store);
     await removeImages(store, ["gone"]);
-    await addImage(store, "gone", "go");
+    await addTaggedImage(store, "gone", "go");
     const image = images.find((i) => i.id === gone.id)!;
     assert.deepEqual(image.config.config?.Labels, { label: "go" });
   } finally {
@@ -135,10 +118,10 @@ test("inspect and history of an image deleted under them: No such image: NAME, o
     }
 
     // Deleted, and the name given to another image before the config was read: that one is shown.
-    await addImage(store, "gone", "go");
+    await addTaggedImage(store, "gone", "go");
     images = await loadImages(store);
     await removeImages(store, ["gone"]);
-    const other = await addImage(store, "gone", "again");
+    const other = await addTaggedImage(store, "gone", "again");
     assert.notEqual(other.id, gone.id);
     const inspected = await resolveAgain(store, images, "gone", (r) => inspectImage(r.group));
     assert.equal(inspected.Id, other.id);
@@ -160,9 +143,9 @@ test("prune with a label filter skips a candidate another process deleted under 
   const fifo = { path: "", released: false };
   try {
     // The first image's layer blob becomes a FIFO: prune's listing stops there, after the records.
-    const held = await addImage(store, "held", "keep");
-    const gone = await addImage(store, "gone", "prune-me");
-    const pruned = await addImage(store, "pruned", "prune-me");
+    const held = await addTaggedImage(store, "held", "keep");
+    const gone = await addTaggedImage(store, "gone", "prune-me");
+    const pruned = await addTaggedImage(store, "pruned", "prune-me");
     fifo.path = store.blobs.path(held.layers[0]!.digest);
     rmSync(fifo.path);
     execFileSync("mkfifo", [fifo.path]);

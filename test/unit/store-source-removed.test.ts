@@ -11,24 +11,8 @@ import { findImageRecord, removeImages } from "../../src/images/index.ts";
 import { type ImageData, Store } from "../../src/store/index.ts";
 import { leasedDigests } from "../../src/store/lease.ts";
 import { StoreSource } from "../../src/transport/store-source.ts";
-import { generatedBlob, syntheticImage } from "../helpers/synthetic.ts";
+import { addTaggedImage } from "../helpers/synthetic.ts";
 import { tempDir } from "../helpers/tmp.ts";
-
-async function addImage(store: Store, name: string, label: string): Promise<ImageData> {
-  const lease = store.lease();
-  try {
-    const blob = generatedBlob(`${name}-${label}`, 1);
-    await store.ingest({ digest: blob.digest, size: blob.size, source: blob.source, lease });
-    const image = await syntheticImage(store, lease, [blob], label);
-    await store.update((w) => {
-      w.putImage(image);
-      w.setTag(`docker.io/library/${name}:latest`, image.manifest.digest, null);
-    });
-    return image;
-  } finally {
-    await lease.release();
-  }
-}
 
 /** A lookup that answers `stale` first (what the caller found before the removal), then looks again. */
 function lookupFrom(store: Store, stale: ImageData, name: string) {
@@ -44,9 +28,9 @@ function lookupFrom(store: Store, stale: ImageData, name: string) {
 test("removed before the lease and pulled again under its name: the source opens on the image now named", async () => {
   const store = await Store.open({ root: tempDir() });
   try {
-    const old = await addImage(store, "img", "one");
+    const old = await addTaggedImage(store, "img", "one");
     await removeImages(store, ["img"]);
-    const now = await addImage(store, "img", "two");
+    const now = await addTaggedImage(store, "img", "two");
     const l = lookupFrom(store, old, "img");
     const source = await StoreSource.open(store, l.lookup);
     try {
@@ -68,7 +52,7 @@ test("removed before the lease and pulled again under its name: the source opens
 test("removed before the lease and gone: the lookup's No such image, no lease left", async () => {
   const store = await Store.open({ root: tempDir() });
   try {
-    const old = await addImage(store, "img", "one");
+    const old = await addTaggedImage(store, "img", "one");
     await removeImages(store, ["img"]);
     await assert.rejects(
       StoreSource.open(store, lookupFrom(store, old, "img").lookup),
@@ -87,7 +71,7 @@ test("removed before the lease and gone: the lookup's No such image, no lease le
 test("the manifest leased but its config and layers swept before their lease: removed, not a half image", async () => {
   const store = await Store.open({ root: tempDir() });
   try {
-    const image = await addImage(store, "img", "one");
+    const image = await addTaggedImage(store, "img", "one");
     // Another reader's lease on the manifest alone (what open held between its two leases before).
     const partial = store.lease();
     await partial.add(image.manifest.digest);
