@@ -5,7 +5,7 @@
 # podman and dockerd (docker.io, with containerd and runc) are the real clients of `wharf serve`.
 # Idempotent; needs root (CI runs as root).
 set -euo pipefail
-packages=(skopeo umoci docker-registry apache2-utils openssl podman docker.io containerd runc)
+packages=(skopeo umoci docker-registry apache2-utils openssl podman docker.io containerd runc tzdata)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

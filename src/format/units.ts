@@ -2,6 +2,7 @@
  * docker/go-units (sizes and durations as `docker images` shows them) and Go's time.Time.String()
  * for the CreatedAt column.
  */
+import { localTimeAt } from "../util/local-zone.ts";
 import { formatFloat } from "./template/strconv.ts";
 
 const DECIMAL_ABBRS = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
@@ -44,31 +45,19 @@ export const GO_ZERO_UNIX = -62135596800;
 
 const two = (n: number) => String(n).padStart(2, "0");
 
-/** Built once: constructing an Intl formatter costs far more than using one. */
-let zoneFormatter: Intl.DateTimeFormat | undefined;
-
-function zoneName(d: Date, offsetMinutes: number): string {
-  zoneFormatter ??= new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
-  const part = zoneFormatter.formatToParts(d).find((p) => p.type === "timeZoneName")?.value;
-  if (part !== undefined && /^[A-Z]{3,5}$/.test(part) && part !== "GMT") return part;
-  if (offsetMinutes === 0) return "UTC";
-  const abs = Math.abs(offsetMinutes);
-  return `${offsetMinutes < 0 ? "-" : "+"}${two(Math.trunc(abs / 60))}${abs % 60 ? two(abs % 60) : ""}`;
-}
-
 /**
- * time.Unix(unixSeconds, 0).String() in the local zone: "2006-01-02 15:04:05 -0700 MST". The zone
- * abbreviation comes from Intl; where it has none, Go's numeric form ("+03") is used, as Go does for
- * zones without an abbreviation.
+ * time.Unix(unixSeconds, 0).String() in Go's local zone: "2006-01-02 15:04:05 -0700 MST", with the
+ * offset and abbreviation of the tz database (src/util/local-zone.ts), as the docker CLI prints them.
  */
 export function goTimeString(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const offset = Math.trunc(-d.getTimezoneOffset());
-  const abs = Math.abs(offset);
-  const date = `${String(d.getFullYear()).padStart(4, "0")}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
-  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-  const off = `${offset < 0 ? "-" : "+"}${two(Math.trunc(abs / 60))}${two(abs % 60)}`;
-  return `${date} ${time} ${off} ${zoneName(d, offset)}`;
+  const { offset, abbreviation } = localTimeAt(unixSeconds);
+  const d = new Date((unixSeconds + offset) * 1000);
+  const minutes = Math.trunc(offset / 60);
+  const abs = Math.abs(minutes);
+  const date = `${String(d.getUTCFullYear()).padStart(4, "0")}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  const off = `${minutes < 0 ? "-" : "+"}${two(Math.trunc(abs / 60))}${two(abs % 60)}`;
+  return `${date} ${time} ${off} ${abbreviation}`;
 }
 
 /** The CreatedSince column: "" for the zero time, else HumanDuration(now - created) + " ago". */

@@ -5,6 +5,7 @@
  * bigint nanoseconds since the Unix epoch.
  */
 import { WharfError } from "../errors.ts";
+import { localTimeAt } from "../util/local-zone.ts";
 
 export type Instant = bigint;
 
@@ -58,9 +59,9 @@ function instantOf(
   mi: number,
   s: number,
   ns: number,
-  offset: number,
+  offsetSeconds: number,
 ) {
-  const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset * 60;
+  const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offsetSeconds;
   return BigInt(seconds) * NS + BigInt(ns);
 }
 
@@ -77,7 +78,7 @@ export function parseRFC3339(text: string): Parsed | undefined {
   if (!validFields(y, mo, d, h, mi, s)) return undefined;
   const ns = m[7] ? Number(m[7].padEnd(9, "0")) : 0;
   const offset = m[8] ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
-  return { instant: instantOf(y, mo, d, h, mi, s, ns, offset), offset };
+  return { instant: instantOf(y, mo, d, h, mi, s, ns, offset * 60), offset };
 }
 
 /** Go's Time.Unix(): seconds, rounded towards negative infinity. */
@@ -88,14 +89,16 @@ export function unixSeconds(instant: Instant): number {
 
 const two = (n: number) => String(n).padStart(2, "0");
 
-function zone(offset: number, utcAsZ: boolean): string {
-  if (offset === 0 && utcAsZ) return "Z";
-  const abs = Math.abs(offset);
-  return `${offset < 0 ? "-" : "+"}${two(Math.trunc(abs / 60))}:${two(abs % 60)}`;
+/** Go's "Z07:00": Z for UTC, else the offset in whole minutes (Go drops an LMT's seconds). */
+function zone(offsetSeconds: number): string {
+  if (offsetSeconds === 0) return "Z";
+  const minutes = Math.trunc(offsetSeconds / 60);
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? "-" : "+"}${two(Math.trunc(abs / 60))}:${two(abs % 60)}`;
 }
 
-function fields(instant: Instant, offset: number) {
-  const local = instant + BigInt(offset * 60) * NS;
+function fields(instant: Instant, offsetSeconds: number) {
+  const local = instant + BigInt(offsetSeconds) * NS;
   let secs = local / NS;
   let ns = local % NS;
   if (ns < 0n) {
@@ -124,8 +127,8 @@ function formatNano(ns: number): string {
 
 /** Go's time.RFC3339Nano layout ("2006-01-02T15:04:05.999999999Z07:00") at the given offset. */
 export function formatRFC3339Nano(instant: Instant, offset = 0): string {
-  const f = fields(instant, offset);
-  return `${String(f.y).padStart(4, "0")}-${two(f.mo)}-${two(f.d)}T${two(f.h)}:${two(f.mi)}:${two(f.s)}${formatNano(f.ns)}${zone(offset, true)}`;
+  const f = fields(instant, offset * 60);
+  return `${String(f.y).padStart(4, "0")}-${two(f.mo)}-${two(f.d)}T${two(f.h)}:${two(f.mi)}:${two(f.s)}${formatNano(f.ns)}${zone(offset * 60)}`;
 }
 
 /** A config's `created` as Docker prints it: parsed, then formatted with RFC3339Nano in its own offset. */
@@ -134,17 +137,22 @@ export function normaliseRFC3339(text: string): string {
   return p ? formatRFC3339Nano(p.instant, p.offset) : text;
 }
 
-/** The local zone's offset in minutes east of UTC at an instant. */
-export function localOffset(instant: Instant): number {
-  return -new Date(Number(instant / 1_000_000n)).getTimezoneOffset();
+/** Go's time.Local's offset in seconds east of UTC at an instant (the tz database, as Go reads it). */
+function localOffsetSeconds(instant: Instant): number {
+  return localTimeAt(unixSeconds(instant)).offset;
 }
 
-/** time.Unix(s, 0).Format(time.RFC3339) in the local zone (docker history --human=false). */
+/** The local zone's offset in minutes east of UTC at an instant. */
+export function localOffset(instant: Instant): number {
+  return Math.trunc(localOffsetSeconds(instant) / 60);
+}
+
+/** time.Unix(s, 0).Format(time.RFC3339) in the local zone (docker history's CreatedAt). */
 export function formatRFC3339Local(unix: number): string {
   const instant = BigInt(unix) * NS;
-  const offset = localOffset(instant);
+  const offset = localOffsetSeconds(instant);
   const f = fields(instant, offset);
-  return `${String(f.y).padStart(4, "0")}-${two(f.mo)}-${two(f.d)}T${two(f.h)}:${two(f.mi)}:${two(f.s)}${zone(offset, true)}`;
+  return `${String(f.y).padStart(4, "0")}-${two(f.mo)}-${two(f.d)}T${two(f.h)}:${two(f.mi)}:${two(f.s)}${zone(offset)}`;
 }
 
 /** Go's Time.String() for a UTC instant: "2006-01-02 15:04:05.999999999 +0000 UTC". */
@@ -215,7 +223,7 @@ function parseLocalLayout(value: string, reference: Instant): Instant | undefine
     const ns = m[7] ? Number(m[7].padEnd(9, "0")) : 0;
     if (!validFields(n[0]!, n[1]!, n[2]!, n[3] ?? 0, n[4] ?? 0, n[5] ?? 0)) return undefined;
     // ParseInLocation with the reference time's fixed zone.
-    const offset = localOffset(reference);
+    const offset = localOffsetSeconds(reference);
     return instantOf(n[0]!, n[1]!, n[2]!, n[3] ?? 0, n[4] ?? 0, n[5] ?? 0, ns, offset);
   }
   return undefined;
@@ -226,7 +234,7 @@ function parseZonedLayout(value: string): Instant | undefined {
   if (full) return full.instant;
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(value);
   if (!m) return undefined;
-  const offset = m[6] ? 0 : (m[7] === "-" ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+  const offset = m[6] ? 0 : (m[7] === "-" ? -1 : 1) * (Number(m[8]) * 3600 + Number(m[9]) * 60);
   if (!validFields(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), 0)) {
     return undefined;
   }
