@@ -2,10 +2,19 @@
  * Go's encoding/json Marshal for the values of template/value.ts: map keys sorted, struct fields in
  * order, Go's float formatting, Go's string escaping (\u003c \u003e \u0026 when escapeHTML, as
  * json.Marshal does; an Encoder with SetEscapeHTML(false) leaves them), U+2028/U+2029 always escaped.
- * A value given a marshaler (withMarshalJSON) is written as its marshaler returns it.
+ * A value given a marshaler (withMarshalJSON) is written as its marshaler returns it. Nil pointers,
+ * slices and maps are null; an embedded struct's fields are written as the outer struct's.
  */
 import { formatFloat } from "./template/strconv.ts";
-import { entry, kindOf, marshalerOf, sortedKeys, typeName } from "./template/value.ts";
+import {
+  embeddedFields,
+  entry,
+  isNilCollection,
+  kindOf,
+  marshalerOf,
+  sortedKeys,
+  typeName,
+} from "./template/value.ts";
 
 const HEX = "0123456789abcdef";
 
@@ -37,12 +46,27 @@ function jsonFloat(f: number): string {
   return formatFloat(f, "f", -1);
 }
 
+/** `"key":value` of a map (keys sorted) or a struct (fields in order, embedded ones flattened). */
+function jsonFields(v: object, escapeHTML: boolean): string[] {
+  if (kindOf(v) === "map") {
+    return sortedKeys(v).map((k) => `${jsonString(k, escapeHTML)}:${marshalJSON(entry(v, k), escapeHTML)}`);
+  }
+  const embedded = embeddedFields(v);
+  return Object.keys(v).flatMap((k) => {
+    const value = entry(v, k);
+    if (embedded.includes(k) && kindOf(value) === "struct") return jsonFields(value as object, escapeHTML);
+    return [`${jsonString(k, escapeHTML)}:${marshalJSON(value, escapeHTML)}`];
+  });
+}
+
 /** json.Marshal (escapeHTML true) or an Encoder with SetEscapeHTML(false), without the trailing newline. */
 export function marshalJSON(v: unknown, escapeHTML = true): string {
   const m = marshalerOf(v);
   if (m) return m();
+  if (isNilCollection(v)) return "null";
   switch (kindOf(v)) {
     case "invalid":
+    case "pointer":
       return "null";
     case "bool":
       return String(v);
@@ -55,13 +79,8 @@ export function marshalJSON(v: unknown, escapeHTML = true): string {
     case "slice":
       return `[${(v as unknown[]).map((e) => marshalJSON(e, escapeHTML)).join(",")}]`;
     case "map":
-    case "struct": {
-      const keys = kindOf(v) === "map" ? sortedKeys(v as object) : Object.keys(v as object);
-      const fields = keys.map(
-        (k) => `${jsonString(k, escapeHTML)}:${marshalJSON(entry(v as object, k), escapeHTML)}`,
-      );
-      return `{${fields.join(",")}}`;
-    }
+    case "struct":
+      return `{${jsonFields(v as object, escapeHTML).join(",")}}`;
     default:
       throw new Error(`json: unsupported type: ${typeName(v)}`);
   }

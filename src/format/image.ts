@@ -1,8 +1,8 @@
 /**
  * docker/cli cli/command/formatter/image.go: the rows and columns of `docker images`. Each image gives
  * one row per repository:tag (and, with --digests or a format that shows {{.Digest}}, per digest of
- * that repository); a dangling image gives one `<none> <none>` row. Follows docker/cli at the corpus
- * commit, where the deprecated VirtualSize column no longer exists.
+ * that repository); a dangling image gives one `<none> <none>` row. Follows docker CLI 28, which still
+ * has the deprecated VirtualSize column (the size again, with go-units' default precision: 2.051MB).
  */
 import { isDigest } from "../oci/digest.ts";
 import { familiarName, isNameOnly, parseNormalizedNamed } from "../oci/reference.ts";
@@ -38,6 +38,8 @@ export interface ImageRow {
   CreatedAt: string;
   Size: string;
   Containers: string;
+  /** Deprecated in docker, equal to Size but formatted as humanSize formats (4 significant digits). */
+  VirtualSize: string;
   SharedSize: string;
   UniqueSize: string;
 }
@@ -56,6 +58,7 @@ export const IMAGE_HEADER: Readonly<Record<keyof ImageRow, string>> = {
   CreatedAt: "CREATED AT",
   Size: "SIZE",
   Containers: "CONTAINERS",
+  VirtualSize: "SIZE",
   SharedSize: "SHARED SIZE",
   UniqueSize: "UNIQUE SIZE",
 };
@@ -105,6 +108,7 @@ interface ImageColumns {
   createdAt: () => string;
   Size: string;
   Containers: string;
+  VirtualSize: string;
   SharedSize: string;
   UniqueSize: string;
 }
@@ -112,11 +116,12 @@ interface ImageColumns {
 /** Per imageWrite: images of one size or creation time share the text (formatting floats is slow). */
 interface ColumnCache {
   sizes: Map<number, string>;
+  virtualSizes: Map<number, string>;
   times: Map<number, string>;
 }
 
 function newColumnCache(): ColumnCache {
-  return { sizes: new Map(), times: new Map() };
+  return { sizes: new Map(), virtualSizes: new Map(), times: new Map() };
 }
 
 function cached<K>(map: Map<K, string>, key: K, make: (key: K) => string): string {
@@ -149,6 +154,7 @@ function imageColumns(
     },
     Size: cached(cache.sizes, size, size3),
     Containers: containers === -1 ? "N/A" : String(containers),
+    VirtualSize: cached(cache.virtualSizes, size, humanSize),
     SharedSize: shared === -1 ? "N/A" : humanSize(shared),
     UniqueSize: size === -1 || shared === -1 ? "N/A" : humanSize(size - shared),
   };
@@ -168,6 +174,7 @@ class ImageContext implements ImageRow {
   declare readonly CreatedAt: string;
   declare readonly Size: string;
   declare readonly Containers: string;
+  declare readonly VirtualSize: string;
   declare readonly SharedSize: string;
   declare readonly UniqueSize: string;
   readonly #columns: ImageColumns;
@@ -191,6 +198,7 @@ class ImageContext implements ImageRow {
     Object.defineProperty(this, "CreatedAt", ImageContext.#createdAt);
     this.Size = c.Size;
     this.Containers = c.Containers;
+    this.VirtualSize = c.VirtualSize;
     this.SharedSize = c.SharedSize;
     this.UniqueSize = c.UniqueSize;
   }

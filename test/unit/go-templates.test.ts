@@ -473,7 +473,7 @@ describe("docker images output (../shared/docker-reference)", () => {
       out,
       '{"Containers":"0","CreatedAt":"2026-11-28 03:08:00 +0000 UTC","CreatedSince":"52 minutes ago",' +
         '"Digest":"\\u003cnone\\u003e","ID":"d9807954d5ed","Repository":"127.0.0.1:5070/busybox","SharedSize":"0B",' +
-        '"Size":"2.05MB","Tag":"multi","UniqueSize":"2.051MB"}\n',
+        '"Size":"2.05MB","Tag":"multi","UniqueSize":"2.051MB","VirtualSize":"2.051MB"}\n',
     );
   });
   test("-q and custom table formats", () => {

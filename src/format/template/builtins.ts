@@ -6,7 +6,7 @@
  */
 import { formatValue, sprint, sprintln } from "./fmt.ts";
 import { sprintf } from "./printf.ts";
-import { compareStrings, entry, isNil, isTrue, kindOf, typeName, utf8Length } from "./value.ts";
+import { compareStrings, entry, isNil, isTrue, kindOf, mapZero, typeName, utf8Length } from "./value.ts";
 
 export type ParamType = "any" | "string" | "int" | "bool";
 
@@ -36,7 +36,7 @@ function indexArg(index: unknown, cap: number): number {
 function index(item: unknown, ...indexes: unknown[]): unknown {
   if (isNil(item)) fail("index of untyped nil");
   for (const i of indexes) {
-    if (isNil(item)) fail("index of nil pointer");
+    if (isNil(item) || kindOf(item) === "pointer") fail("index of nil pointer");
     const k = kindOf(item);
     if (k === "slice" || k === "string") {
       const bytes = k === "string" ? Buffer.from(item as string, "utf8") : undefined;
@@ -47,7 +47,10 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
     } else if (k === "map") {
       if (isNil(i)) fail("value is nil; should be of type string");
       if (typeof i !== "string") fail(`value has type ${typeName(i)}; should be string`);
-      item = entry(item as object, i as string);
+      // A missing key gives the zero value of the map's element type.
+      item = Object.hasOwn(item as object, i as string)
+        ? entry(item as object, i as string)
+        : mapZero(item as object);
     } else fail(`can't index item of type ${typeName(item)}`);
   }
   return item;

@@ -18,9 +18,20 @@ import type {
 } from "./ast.ts";
 import { nodeString } from "./ast.ts";
 import { BUILTINS, type FuncMap, type GoFunc, type ParamType } from "./builtins.ts";
-import { formatValue } from "./fmt.ts";
+import { formatPrintable, formatValue } from "./fmt.ts";
 import { quote } from "./strconv.ts";
-import { entry, goFloat, isNil, isTrue, kindOf, sortedKeys, typeName, utf8Length } from "./value.ts";
+import {
+  embeddedFields,
+  entry,
+  GoNilPointer,
+  goFloat,
+  isNil,
+  isTrue,
+  kindOf,
+  sortedKeys,
+  typeName,
+  utf8Length,
+} from "./value.ts";
 
 const MISSING = Symbol("missing");
 type Final = unknown;
@@ -47,6 +58,8 @@ export interface ExecInput {
   text: string;
   trees: ReadonlyMap<string, ListNode>;
   funcs: FuncMap;
+  /** Go's Option("missingkey=error"): a missing map key fails instead of giving no value. */
+  missingKeyError?: boolean;
 }
 
 class State {
@@ -196,7 +209,7 @@ class State {
   printValue(node: Node, v: unknown): void {
     this.node = node;
     if (kindOf(v) === "func") this.errorf(`can't print ${nodeString(node)} of type ${typeName(v)}`);
-    this.out += isNil(v) ? "<no value>" : formatValue(v, "v");
+    this.out += isNil(v) ? "<no value>" : formatPrintable(v);
   }
 
   evalPipeline(dot: unknown, pipe: PipeNode | undefined): unknown {
@@ -284,17 +297,29 @@ class State {
   }
 
   evalField(name: string, args: readonly ArgNode[] | undefined, final: Final, receiver: unknown): unknown {
-    if (isNil(receiver)) return undefined;
+    // A map's null (a nil interface {}) has no fields; undefined is Go's invalid value (a missing key).
+    if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`);
+    if (receiver === undefined) {
+      if (this.t.missingKeyError) this.errorf(`nil data; no entry for key ${quote(name)}`);
+      return undefined;
+    }
     const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
     const kind = kindOf(receiver);
-    if (kind === "struct" && Object.hasOwn(receiver as object, name)) {
-      if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
-      return entry(receiver as object, name);
+    if (kind === "struct") {
+      const found = structField(receiver as object, name);
+      if (found !== NO_FIELD) {
+        if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
+        return found;
+      }
     }
     if (kind === "map") {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
+      if (this.t.missingKeyError && !Object.hasOwn(receiver as object, name))
+        this.errorf(`map has no entry for key ${quote(name)}`);
       return entry(receiver as object, name);
     }
+    if (receiver instanceof GoNilPointer && receiver.fields.includes(name))
+      this.errorf(`nil pointer evaluating ${receiver.type}.${name}`);
     return this.errorf(`can't evaluate field ${name} in type ${typeName(receiver)}`);
   }
 
@@ -403,6 +428,24 @@ class State {
         return n.type === "number" ? this.idealConstant(n) : n.type === "bool" ? n.value : n.text;
     }
   }
+}
+
+const NO_FIELD = Symbol("no field");
+
+/** A struct's field `name`, its own or promoted from an embedded struct (shallowest first, as Go's FieldByName). */
+function structField(struct: object, name: string): unknown {
+  if (Object.hasOwn(struct, name)) return entry(struct, name);
+  let level = embeddedFields(struct).map((f) => entry(struct, f));
+  while (level.length > 0) {
+    const next: unknown[] = [];
+    for (const e of level) {
+      if (kindOf(e) !== "struct") continue;
+      if (Object.hasOwn(e as object, name)) return entry(e as object, name);
+      next.push(...embeddedFields(e as object).map((f) => entry(e as object, f)));
+    }
+    level = next;
+  }
+  return NO_FIELD;
 }
 
 /** Executes the template `name` of `t` on `data`; throws TEMPLATE_EXEC (detail.output: what was written). */

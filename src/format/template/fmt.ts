@@ -5,7 +5,7 @@
  * %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH), %!(BADPREC), %!(BADINDEX). Not supported: %x on floats, %p.
  */
 import { canBackquote, formatFloat, isPrint, quote, quoteRune } from "./strconv.ts";
-import { entry, kindOf, sortedKeys, typeName } from "./value.ts";
+import { entry, GoDuration, isPointerStruct, kindOf, sortedKeys, stringerText, typeName } from "./value.ts";
 
 export interface Flags {
   plus: boolean;
@@ -159,33 +159,62 @@ function fmtString(s: string, verb: string, f: Flags): string {
   }
 }
 
-/** Formats one operand with a verb, as fmt's printArg does. */
-export function formatValue(v: unknown, verb: string, f: Flags = NO_FLAGS): string {
+/** What fmt prints for a pointer it does not follow (nested ones): an address, never the same in Go. */
+const ADDRESS = "0xc000010000";
+
+/**
+ * Formats one operand with a verb, as fmt's printArg does. `depth` is fmt's: a pointer to a struct
+ * prints as `&{...}` at the top and as an address inside another value.
+ */
+export function formatValue(v: unknown, verb: string, f: Flags = NO_FLAGS, depth = 0): string {
   if (verb === "T") return pad(typeName(v), f);
+  // A Stringer (time.Duration, time.Time) prints its String for the verbs that take one.
+  const text = stringerText(v);
+  if (text !== undefined && "vsq".includes(verb)) return fmtString(text, verb, f);
   switch (kindOf(v)) {
     case "invalid":
+      return verb === "v" ? pad("<nil>", f) : badVerb(verb, v);
+    case "pointer":
       return verb === "v" ? pad("<nil>", f) : badVerb(verb, v);
     case "bool":
       return verb === "v" || verb === "t" ? pad(String(v), f) : badVerb(verb, v, f);
     case "int":
-      return fmtInteger(v as number | bigint, verb, f);
+      return fmtInteger(v instanceof GoDuration ? v.value : (v as number | bigint), verb, f);
     case "float":
       return fmtFloat(Number(v), verb, f);
     case "string":
       return fmtString(v as string, verb, f);
     case "slice":
-      return `[${(v as unknown[]).map((e) => formatValue(e, verb, f)).join(" ")}]`;
+      return `[${(v as unknown[]).map((e) => formatValue(e, verb, f, depth + 1)).join(" ")}]`;
     case "map":
       return `map[${sortedKeys(v as object)
-        .map((k) => `${formatValue(k, verb, f)}:${formatValue(entry(v as object, k), verb, f)}`)
+        .map(
+          (k) =>
+            `${formatValue(k, verb, f, depth + 1)}:${formatValue(entry(v as object, k), verb, f, depth + 1)}`,
+        )
         .join(" ")}]`;
     case "struct":
-      return `{${Object.keys(v as object)
-        .map((k) => (f.plusV ? `${k}:` : "") + formatValue(entry(v as object, k), verb, f))
-        .join(" ")}}`;
+      if (!isPointerStruct(v)) return structFields(v as object, verb, f, depth);
+      return depth > 0
+        ? verb === "v"
+          ? ADDRESS
+          : badVerb(verb, v)
+        : `&${structFields(v as object, verb, f, 0)}`;
     default:
-      return verb === "v" ? pad("0xc000010000", f) : badVerb(verb, v);
+      return verb === "v" ? pad(ADDRESS, f) : badVerb(verb, v);
   }
+}
+
+function structFields(v: object, verb: string, f: Flags, depth: number): string {
+  const fields = Object.keys(v).map(
+    (k) => (f.plusV ? `${k}:` : "") + formatValue(entry(v, k), verb, f, depth + 1),
+  );
+  return `{${fields.join(" ")}}`;
+}
+
+/** text/template's printableValue and fmt.Fprint: a pointer to a struct is followed first (no `&`). */
+export function formatPrintable(v: unknown): string {
+  return isPointerStruct(v) ? structFields(v as object, "v", NO_FLAGS, 0) : formatValue(v, "v");
 }
 
 /** fmt.Sprint: spaces between operands when neither side is a string. */

@@ -4,4 +4,19 @@ export { formatValue, sprint, sprintln } from "./fmt.ts";
 export { sprintf } from "./printf.ts";
 export { formatFloat, quote } from "./strconv.ts";
 export { type ParseOptions, partialOutput, Template } from "./template.ts";
-export { GoFloat, goFloat, goStruct, isTrue, type Kind, kindOf, typeName, withMarshalJSON } from "./value.ts";
+export {
+  durationString,
+  GoDuration,
+  GoFloat,
+  GoNilPointer,
+  goFloat,
+  goMapType,
+  goNil,
+  goStruct,
+  isTrue,
+  type Kind,
+  kindOf,
+  typeName,
+  withGoString,
+  withMarshalJSON,
+} from "./value.ts";

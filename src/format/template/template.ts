@@ -47,12 +47,19 @@ export class Template {
 
   /**
    * Executes the template (or the defined template `name`) on `data`. `funcs` replaces functions of
-   * the same name for this execution, like Go's Template.Funcs after parsing. Throws WharfError
+   * the same name for this execution, like Go's Template.Funcs after parsing; `missingKey: "error"` is
+   * Go's Option("missingkey=error"). Throws WharfError
    * TEMPLATE_EXEC; its `detail.output` holds what had been written before the error.
    */
-  execute(data: unknown, options: { funcs?: FuncMap; name?: string } = {}): string {
+  execute(data: unknown, options: { funcs?: FuncMap; name?: string; missingKey?: "error" } = {}): string {
     const funcs = options.funcs ? { ...this.funcs, ...options.funcs } : this.funcs;
-    const input = { parseName: this.name, text: this.text, trees: this.trees, funcs };
+    const input = {
+      parseName: this.name,
+      text: this.text,
+      trees: this.trees,
+      funcs,
+      missingKeyError: options.missingKey === "error",
+    };
     return executeTree(input, options.name ?? this.name, data);
   }
 }
