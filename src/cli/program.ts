@@ -1,5 +1,6 @@
 /** The `wharf` command tree. Commands parse flags, call the library and render; nothing else. */
-import { Command, CommanderError } from "commander";
+import { Command, type CommanderError } from "commander";
+import { isWharfError } from "../errors.ts";
 import { WHARF_VERSION } from "../version.ts";
 import { registerCopy } from "./commands/copy.ts";
 import { registerHistory } from "./commands/history.ts";
@@ -18,6 +19,15 @@ import { registerSystem } from "./commands/system.ts";
 import { registerTag } from "./commands/tag.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT_USAGE, exitCodeFor, formatError } from "./exit.ts";
+import { bareManagementHelp, helpText } from "./help.ts";
+import {
+  acceptBooleanValues,
+  adoptDockerUsage,
+  checkArguments,
+  commanderFailure,
+  findCommand,
+  flagErrorText,
+} from "./usage.ts";
 
 export function buildProgram(): Command {
   const program = new Command("wharf")
@@ -29,17 +39,17 @@ export function buildProgram(): Command {
       "--insecure-registry <host>",
       "Allow plain HTTP or unverified TLS for this registry (repeatable)",
       (value: string, previous: string[] = []) => [...previous, value],
-    )
-    .showSuggestionAfterError(false)
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined });
+    );
   registerVersion(program);
   registerPull(program);
   registerPush(program);
   registerLogin(program);
   registerManifest(program);
   registerImages(program);
-  registerImage(program);
+  const image = registerImage(program);
+  // docker image pull / push are docker pull / push.
+  registerPull(image);
+  registerPush(image);
   registerInspect(program);
   registerHistory(program);
   registerTag(program);
@@ -49,27 +59,50 @@ export function buildProgram(): Command {
   registerLoad(program);
   registerServe(program);
   registerCopy(program);
-  for (const command of program.commands) configure(command);
+  configure(program);
+  // cobra checks the number of arguments after the flags and before running the command.
+  program.hook("preAction", (_root, action) => checkArguments(action));
   return program;
 }
 
-/** Every subcommand reports usage errors through the same path as the root. */
+/** A usage error commander reported on `command` (which commander's error does not name). */
+class CommandLineError extends Error {
+  readonly command: Command;
+  readonly error: CommanderError;
+
+  constructor(command: Command, error: CommanderError) {
+    super(error.message);
+    this.command = command;
+    this.error = error;
+  }
+}
+
+/** Every command: docker's usage line, argument checks, flag wordings and help. */
 function configure(command: Command): void {
+  adoptDockerUsage(command);
+  acceptBooleanValues(command);
   command
-    .exitOverride()
+    .exitOverride((err) => {
+      throw new CommandLineError(command, err);
+    })
     .configureOutput({ writeErr: () => undefined })
     .showSuggestionAfterError(false);
+  command.helpInformation = () => helpText(command);
   for (const sub of command.commands) configure(sub);
 }
 
-/** Commander's own messages, reshaped into Docker's wording. */
-function usageMessage(err: CommanderError): string {
-  const msg = err.message.replace(/^error: /, "");
-  const unknown = /^unknown option '(.+)'/.exec(msg);
-  if (unknown) return `unknown flag: ${unknown[1]}`;
-  const command = /^unknown command '(.+)'/.exec(msg);
-  if (command) return `unknown command: ${command[1]}`;
-  return msg;
+/** What commander stopped for: help or the version (exit 0), or a usage error in docker's words. */
+function commandLineFailure(failure: CommandLineError, argv: readonly string[]): number {
+  const { command, error } = failure;
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+  if (error.code === "commander.help") {
+    // A management command (or the root) without a subcommand: its help, on stderr, as docker does.
+    process.stderr.write(bareManagementHelp(command));
+    return 0;
+  }
+  const { text, exitCode } = commanderFailure(command, error, argv);
+  process.stderr.write(`${text}\n`);
+  return exitCode;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -82,9 +115,12 @@ export async function run(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) return 0;
-      process.stderr.write(`${usageMessage(err)}\nSee 'wharf --help'.\n`);
+    if (err instanceof CommandLineError) return commandLineFailure(err, argv);
+    const command = isWharfError(err, "USAGE") ? err.detail.command : undefined;
+    const usageOf = typeof command === "string" ? findCommand(program, command) : undefined;
+    if (usageOf) {
+      // A bad flag value: docker's FlagErrorFunc block.
+      process.stderr.write(`${flagErrorText(usageOf, formatError(err))}\n`);
       return EXIT_USAGE;
     }
     process.stderr.write(`${formatError(err)}\n`);

@@ -16,11 +16,11 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
   version: string;
 };
 
-test("--help lists the commands", async () => {
+test("--help lists the commands in docker's layout", async () => {
   const r = await wharf(["--help"]);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /Usage: wharf/);
-  assert.match(r.stdout, /system/);
+  assert.match(r.stdout, /^Usage: {2}wharf \[OPTIONS\] COMMAND\n/);
+  assert.match(r.stdout, /\n {2}system {6}Manage the local store\n/);
 });
 
 test("version and --version print the package version", async () => {
@@ -93,7 +93,7 @@ describe("the built bundle (dist/bin/wharf.js), run as an installed wharf is", (
     [["manifest", "inspect", "127.0.0.1:1/nothere:latest"], 1, /connection refused/],
     [["manifest", "rm", "127.0.0.1:1/nolist"], 1, /^No such manifest: 127\.0\.0\.1:1\/nolist:latest\n$/],
     [["manifest", "create", "127.0.0.1:1/l", "127.0.0.1:1/i"], 1, /connection refused/],
-    [["logout", "127.0.0.1:1"], 0, /^Not logged in to 127\.0\.0\.1:1\n$/],
+    [["logout", "127.0.0.1:1"], 0, /^Removing login credentials for 127\.0\.0\.1:1\n$/],
     [["login", "127.0.0.1:1", "--password-stdin"], 1, /requires --username/],
   ];
   for (const [args, code, output] of cases) {
@@ -109,13 +109,19 @@ describe("the built bundle (dist/bin/wharf.js), run as an installed wharf is", (
   }
 });
 
-test("an unknown flag or command is one line, a hint, and exit 125", async () => {
+test("an unknown flag is docker's flag error and exit 125; an unknown command, docker's line and exit 1", async () => {
   const flag = await wharf(["system", "check", "--bogus"]);
   assert.equal(flag.code, 125);
-  assert.equal(flag.stderr, "unknown flag: --bogus\nSee 'wharf --help'.\n");
+  assert.equal(
+    flag.stderr,
+    "unknown flag: --bogus\n\nUsage:  wharf system check\n\nRun 'wharf system check --help' for more information\n",
+  );
   const command = await wharf(["frobnicate"]);
-  assert.equal(command.code, 125);
-  assert.match(command.stderr, /^unknown command: frobnicate\n/);
+  assert.equal(command.code, 1);
+  assert.equal(
+    command.stderr,
+    "wharf: unknown command: wharf frobnicate\n\nRun 'wharf --help' for more information\n",
+  );
 });
 
 test("system check: a fresh store passes; a corrupted blob fails with one line naming it", async () => {

@@ -394,7 +394,7 @@ test("errors read as Docker's, with its exit codes", async () => {
     [format.code, format.stderr],
     [
       125,
-      `invalid argument "dangling" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'wharf images --help'.\n`,
+      `invalid argument "dangling" for "-f, --filter" flag: bad format of filter (expected name=value)\n\nUsage:  wharf images [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'wharf images --help' for more information\n`,
     ],
   );
   const history = await run(base, ["history", "nope"]);
@@ -429,6 +429,7 @@ test("images: a REPOSITORY[:TAG] pattern, -q, JSON lines, and the hint for `whar
     Size: "2.05MB",
     Tag: "multi",
     UniqueSize: "N/A",
+    VirtualSize: "2.051MB",
   });
   const hint = await run(base, ["images", "ls"]);
   assert.equal(hint.stderr, '\nNo images found matching "ls": did you mean "wharf image ls"?\n');

@@ -9,7 +9,8 @@ import { defineRmi } from "./rmi.ts";
 import { defineSave } from "./save.ts";
 import { defineTag } from "./tag.ts";
 
-export function registerImage(program: Command): void {
+/** Registers `image` and its subcommands; returns it (program.ts adds pull and push under it). */
+export function registerImage(program: Command): Command {
   const image = program.command("image").description("Manage images");
   defineList(image.command("ls").alias("list"), "image ls");
   defineImageInspect(image.command("inspect"));
@@ -19,4 +20,5 @@ export function registerImage(program: Command): void {
   definePrune(image.command("prune"));
   defineSave(image.command("save"));
   defineLoad(image.command("load"));
+  return image;
 }

@@ -3,6 +3,10 @@ import type { Command } from "commander";
 
 export interface InspectFlags {
   format?: string;
+  /** `inspect` only: docker's --type (config, container, image, ...). */
+  type?: string;
+  /** `inspect` only: docker's --size, for containers (an image gets docker's warning). */
+  size?: boolean;
 }
 
 /** "object": docker inspect (missing -> "Error: No such object"); "image": docker image inspect. */
@@ -16,16 +20,26 @@ function define(command: Command, mode: Mode): Command {
         : "Display detailed information on one or more images",
     )
     .argument("<image...>")
-    .option("-f, --format <string>", "Format output using a custom template ('json' or a Go template)")
-    .action(async (refs: string[], flags: InspectFlags, cmd: Command) =>
-      (await import("./inspect-run.ts")).runInspect(refs, flags, cmd, mode),
-    );
+    .option("-f, --format <string>", "Format output using a custom template ('json' or a Go template)");
 }
 
 export function registerInspect(program: Command): void {
-  define(program.command("inspect"), "object");
+  define(program.command("inspect"), "object")
+    .option("--type <string>", "Only inspect objects of the given type")
+    .option("-s, --size", "Display total file sizes if the type is container")
+    .action(async (refs: string[], flags: InspectFlags, cmd: Command) => {
+      const { checkedType, inspectAbsentType } = await import("./inspect-type.ts");
+      const type = checkedType(flags.type);
+      if (type === undefined || type === "image") {
+        // --type image: docker image inspect's lookups and errors.
+        const { runInspect } = await import("./inspect-run.ts");
+        await runInspect(refs, flags, cmd, type === "image" ? "image" : "object");
+      } else inspectAbsentType(refs, type, flags.format ?? "");
+    });
 }
 
 export function defineImageInspect(command: Command): Command {
-  return define(command, "image");
+  return define(command, "image").action(async (refs: string[], flags: InspectFlags, cmd: Command) =>
+    (await import("./inspect-run.ts")).runInspect(refs, flags, cmd, "image"),
+  );
 }
