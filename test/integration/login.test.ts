@@ -81,10 +81,14 @@ for (const registry of registries) {
       });
       assert.equal(login.code, 0, login.stderr);
       assert.equal(login.stdout, "Login Succeeded\n");
-      assert.match(
-        login.stderr,
-        new RegExp(`^WARNING! Your credentials are stored unencrypted in '${config}'\\.\\n`),
-      );
+      // docker 28 warns when it writes a password to config.json, not an identity token.
+      if (registry.identity) assert.equal(login.stderr, "");
+      else {
+        assert.match(
+          login.stderr,
+          new RegExp(`^\\nWARNING! Your credentials are stored unencrypted in '${config}'\\.\\n`),
+        );
+      }
       const stored = JSON.parse(readFileSync(config, "utf8"));
       if (registry.identity) {
         // docker's form: the password dropped, the refresh token kept as the identity token.
@@ -115,7 +119,8 @@ for (const registry of registries) {
       assert.equal(logout.stdout, `Removing login credentials for ${registry.host}\n`);
       assert.equal(JSON.parse(readFileSync(config, "utf8")).auths[registry.host], undefined);
       const again = await wharf(["logout", registry.host], { env });
-      assert.equal(again.stdout, `Not logged in to ${registry.host}\n`);
+      assert.equal(again.stdout, `Removing login credentials for ${registry.host}\n`);
+      assert.equal(again.code, 0);
     });
 
     test("a wrong password is refused by the registry and nothing is stored", async () => {
@@ -126,7 +131,10 @@ for (const registry of registries) {
       });
       assert.equal(r.code, 1);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-      assert.match(r.stderr, /unauthorized|invalid username or password/);
+      assert.match(
+        r.stderr,
+        /^Error response from daemon: (login attempt to http:\/\/.*\/v2\/ failed with status: 401 Unauthorized|Get "http:\/\/.*\/v2\/": unauthorized: .*)\n$/,
+      );
       assert.equal(existsSync(config), false);
     });
   });

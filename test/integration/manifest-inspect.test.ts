@@ -50,5 +50,5 @@ test("a manifest without -v is its own bytes, indented; -v of an index lists eac
   }
   const missing = await wharf(["manifest", "inspect", "--insecure", `${host}/busybox:nosuchtag`]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /manifest unknown/);
+  assert.equal(missing.stderr, `no such manifest: ${host}/busybox:nosuchtag\n`);
 });

@@ -79,13 +79,9 @@ describe("wharf pull from distribution, side by side with Docker", () => {
   test("05 a multi-platform index resolves to --platform; layers already there", async () => {
     const ref = dockerReference("05-pull-multi-arm64.txt", host);
     const r = await pull(root, ["--platform", "linux/arm64", `${host}/busybox:multi`]);
-    // Docker's extra WARNING line compares against an unrelated local image of another tag (a daemon
-    // quirk of its local lookup after pull); wharf resolves the platform it was asked for and says nothing.
-    const expected = ref.output
-      .split("\n")
-      .filter((l) => !l.startsWith("WARNING: image with reference"))
-      .join("\n");
-    assert.equal(r.output, expected);
+    // Docker's WARNING line is about busybox:latest (amd64, pulled by 01): dockerd checks the
+    // repository's name without the tag after a pull with --platform, and wharf does as it does.
+    assert.equal(r.output, ref.output);
     const store = await Store.open({ root });
     const image = store.read((rec) => rec.byTag(`${host}/busybox:multi`))!;
     assert.equal(image.platform.architecture, "arm64");
@@ -102,7 +98,7 @@ describe("wharf pull from distribution, side by side with Docker", () => {
     const ref = dockerReference("25-pull-missing.txt", host);
     const r = await pull(root, [`${host}/nope:latest`]);
     assert.equal(r.code, 1);
-    assert.equal(r.output, `${ref.output.replace("Error response from daemon: ", "")}`);
+    assert.equal(r.output, ref.output);
   });
 
   test("the store passes system check and shares layers between the images", async () => {
@@ -211,7 +207,10 @@ describe("wharf pull with credentials", () => {
       DOCKER_CONFIG: tempDir(),
     });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^unauthorized: /);
+    assert.equal(
+      refused.stderr,
+      `Error response from daemon: Head "http://${reg.host}/v2/busybox/manifests/latest": no basic auth credentials\n`,
+    );
     const config = tempDir();
     const auth = Buffer.from("alice:s3cret").toString("base64");
     writeFileSync(join(config, "config.json"), JSON.stringify({ auths: { [reg.host]: { auth } } }));

@@ -314,7 +314,11 @@ describe("distribution with token auth", () => {
     const c = client(reg.host, { credentials: { username: "alice", password: "wrong" } });
     await assert.rejects(
       c.getManifest("busybox", "latest"),
-      rejectsWith("REGISTRY_UNAUTHORIZED", "unauthorized: incorrect username or password"),
+      // Go's http.Client: its auth transport's error comes after the request it was for.
+      rejectsWith(
+        "REGISTRY_UNAUTHORIZED",
+        `Get "http://${reg.host}/v2/busybox/manifests/latest": unauthorized: incorrect username or password`,
+      ),
     );
   });
 

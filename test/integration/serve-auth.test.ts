@@ -202,11 +202,11 @@ describe("real clients with credentials", () => {
         env: { ...process.env, DOCKER_CONFIG: tempDir("wharf-no-creds-") },
       });
       assert.equal(refused.code, 1);
-      // Basic: "unauthorized: authentication required"; token: an anonymous token without the scope,
+      // Basic: docker's "no basic auth credentials"; token: an anonymous token without the scope,
       // which Docker reports as "denied: requested access to the resource is denied".
       assert.match(
         refused.stderr,
-        mode === "basic" ? /unauthorized: authentication required/ : /denied: requested access/,
+        mode === "basic" ? /no basic auth credentials/ : /denied: requested access/,
       );
       const docker = tempDir("wharf-docker-config-");
       writeFileSync(

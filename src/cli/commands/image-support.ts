@@ -8,6 +8,8 @@
  * daemon does for docker, so its errors from those operations keep Docker's line byte for byte. The
  * library's WharfError messages themselves carry no prefix; only these commands add it, and only to
  * the errors Docker's daemon would have returned (not to the client-side checks docker makes first).
+ * pull (pull-errors.ts: not once progress has been sent) and login go through the daemon too;
+ * `docker manifest` talks to registries from the CLI itself, so its errors have no prefix.
  */
 import type { Command } from "commander";
 import { isWharfError, WharfError } from "../../errors.ts";

@@ -8,8 +8,9 @@
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
 import { registryClientFor } from "../../registry/client/client.ts";
-import { DockerCredentialStore } from "../../registry/client/credentials.ts";
+import { type Credentials, DockerCredentialStore } from "../../registry/client/credentials.ts";
 import { globalOptions } from "../context.ts";
+import { daemon } from "./image-support.ts";
 import type { LoginOptions } from "./login.ts";
 
 const DOCKER_HUB = "docker.io";
@@ -54,26 +55,37 @@ async function credentialsFrom(options: LoginOptions): Promise<{ username: strin
       "conflicting options: cannot specify both --password and --password-stdin",
     );
   }
+  let { username, password } = options;
   if (options.passwordStdin) {
-    if (options.username === undefined) {
+    if (username === undefined) {
       throw new WharfError("LOGIN_INPUT", "the --password-stdin option requires --username to be set");
     }
-    return { username: options.username, password: await readStdin() };
+    password = await readStdin();
   }
   if (options.password !== undefined) {
     process.stderr.write("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
   }
-  let { username, password } = options;
-  if (username === undefined || password === undefined) {
+  // docker: a missing (or empty) username or password is asked for, which needs a terminal; an
+  // empty --password-stdin is no exception.
+  if (!username || !password) {
     if (!process.stdin.isTTY) {
       throw new WharfError("LOGIN_INPUT", "Error: Cannot perform an interactive login from a non TTY device");
     }
-    username ??= (await prompt("Username: ", false)).trim();
-    password ??= await prompt("Password: ", true);
+    if (!username) username = (await prompt("Username: ", false)).trim();
+    if (!password) password = await prompt("Password: ", true);
   }
   if (username === "") throw new WharfError("LOGIN_INPUT", "Error: Non-null Username Required");
   if (password === "") throw new WharfError("LOGIN_INPUT", "Error: Non-null Password Required");
   return { username, password };
+}
+
+function sameCredentials(a: Credentials | undefined, b: Credentials): boolean {
+  return (
+    a !== undefined &&
+    a.username === b.username &&
+    a.password === b.password &&
+    (a.identityToken ?? "") === (b.identityToken ?? "")
+  );
 }
 
 export async function runLogin(
@@ -91,21 +103,23 @@ export async function runLogin(
   });
   let identityToken: string | undefined;
   try {
-    ({ identityToken } = await client.checkLogin());
+    // The check is what docker's daemon does for docker login: its errors read as the daemon's.
+    ({ identityToken } = await daemon(() => client.checkLogin()));
   } finally {
     await client.close();
   }
   const store = new DockerCredentialStore();
   // docker's login: a refresh token from the token server replaces the password (`identitytoken`).
-  await store.store(
-    host,
+  const stored: Credentials =
     identityToken === undefined
       ? credentials
-      : { username: credentials.username, password: "", identityToken },
-  );
-  if (!(await store.usesHelper(host))) {
+      : { username: credentials.username, password: "", identityToken };
+  const before = await store.get(host);
+  await store.store(host, stored);
+  // docker 28's file store warns when it writes a password, not when nothing changed or for a token.
+  if (!sameCredentials(before, stored) && stored.password !== "" && !(await store.usesHelper(host))) {
     process.stderr.write(
-      `WARNING! Your credentials are stored unencrypted in '${store.configPath}'.\n` +
+      `\nWARNING! Your credentials are stored unencrypted in '${store.configPath}'.\n` +
         "Configure a credential helper to remove this warning. See\n" +
         "https://docs.docker.com/go/credential-store/\n\n",
     );
@@ -113,14 +127,11 @@ export async function runLogin(
   process.stdout.write("Login Succeeded\n");
 }
 
+/** docker logout: says it removes the login whether or not there was one (exit 0 either way). */
 export async function runLogout(server: string | undefined): Promise<void> {
   const host = loginServer(server);
   const store = new DockerCredentialStore();
   const shown = host === DOCKER_HUB ? "https://index.docker.io/v1/" : host;
-  if (!(await store.has(host)) && !(await store.usesHelper(host))) {
-    process.stdout.write(`Not logged in to ${shown}\n`);
-    return;
-  }
   process.stdout.write(`Removing login credentials for ${shown}\n`);
-  await store.erase(host);
+  if ((await store.has(host)) || (await store.usesHelper(host))) await store.erase(host);
 }

@@ -25,34 +25,49 @@ import { type RegistryClient, registryClientFor } from "../../registry/client/cl
 import { ManifestListStore } from "../../store/manifest-lists.ts";
 import { imageManifestEntry } from "../../transport/image-manifest.ts";
 import { globalOptions, storeRoot } from "../context.ts";
+import { indentJSON } from "./image-support.ts";
 import type { ManifestInspectOptions } from "./manifest.ts";
+import { manifestInspectError } from "./manifest-errors.ts";
 
 /** docker's normalizeReference: the full name, tagged `latest` unless it has a tag or digest. */
 export function manifestReference(name: string): Reference {
   return tagNameOnly(parseNormalizedNamed(name));
 }
 
-/** A registry client for `domain`, insecure when `--insecure` asks for it (docker's flag). */
+/**
+ * A registry client for `domain`, insecure when `--insecure` asks for it (docker's flag). With
+ * `asDockerCli`, as docker's own registry client: a loopback registry gets plain HTTP only with
+ * `--insecure`, and a Basic challenge without credentials fails before the request.
+ */
 export async function manifestClient(
   domain: string,
   insecure: boolean | undefined,
   command: Command,
+  asDockerCli = false,
 ): Promise<RegistryClient> {
   const registries = [...(globalOptions(command).insecureRegistry ?? []), ...(insecure ? [domain] : [])];
-  return registryClientFor(domain, registries.length ? { insecureRegistries: registries } : {});
+  return registryClientFor(domain, {
+    ...(registries.length ? { insecureRegistries: registries } : {}),
+    ...(asDockerCli ? { loopbackInsecure: false, requireBasicCredentials: true } : {}),
+  });
 }
 
 function write(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** docker's printManifest: the bytes tab-indented, or the ImageManifest with -v. */
+/**
+ * docker's printManifest: the bytes tab-indented by Go's json.Indent (which keeps the escapes as
+ * they are and copies the trailing whitespace of the bytes: a manifest ending in a newline prints
+ * an empty line after it), or the ImageManifest with -v.
+ */
 function printManifest(entry: ManifestListEntry, verbose: boolean | undefined): void {
-  write(
-    verbose
-      ? goJson(imageManifestJson(entry), "\t")
-      : JSON.stringify(JSON.parse(Buffer.from(entry.raw).toString("utf8")), null, "\t"),
-  );
+  if (verbose) {
+    write(goJson(imageManifestJson(entry), "\t"));
+    return;
+  }
+  const raw = Buffer.from(entry.raw).toString("utf8");
+  write(indentJSON(raw, "\t") + (/[ \t\r\n]*$/.exec(raw)?.[0] ?? ""));
 }
 
 /** docker's printManifestList. */
@@ -77,9 +92,11 @@ export async function runManifestInspect(
     printManifestList(ref, await lists.getList(ref), options.verbose);
     return;
   }
-  const client = await manifestClient(ref.domain, options.insecure, command);
+  const client = await manifestClient(ref.domain, options.insecure, command, true);
   try {
     await inspectRemote(client, ref, options.verbose);
+  } catch (err) {
+    throw manifestInspectError(err, ref);
   } finally {
     await client.close();
   }

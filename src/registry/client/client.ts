@@ -1,8 +1,8 @@
 /**
- * The distribution API of one registry host, for pulls: ping, manifests by tag or digest (bytes kept
- * exactly, digest computed and checked), blobs with ranged resume. Authentication is learned from
- * the `/v2/` challenge (once) and applied to every request: Bearer tokens per repository scope, or
- * Basic credentials; a 401 on a cached token refreshes it once.
+ * The distribution API of one registry host: ping, manifests by tag or digest (bytes kept exactly,
+ * digest computed and checked), blobs with ranged resume, manifest PUT, mounts, tag lists, uploads
+ * (blob-upload.ts) and docker login's check. Authentication is registry-session.ts's: learned from
+ * the `/v2/` challenge (once) and applied to every request.
  */
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
@@ -18,7 +18,7 @@ import {
   OciMediaType,
 } from "../../oci/mediatype.ts";
 import { REFERENCE_REGEXPS } from "../../oci/reference.ts";
-import { type Challenge, findChallenge, parseChallenges } from "./challenge.ts";
+import { cancelUpload, pushScope, type UploadOptions, uploadBlob } from "./blob-upload.ts";
 import {
   type CredentialStore,
   type Credentials,
@@ -26,19 +26,21 @@ import {
   staticCredentials,
 } from "./credentials.ts";
 import { apiHostFor } from "./hosts.ts";
-import type { RequestBody } from "./http.ts";
 import { loadRegistriesConfig, type RegistriesConfig } from "./registries-config.ts";
-import { responseError, type Subject } from "./registry-errors.ts";
-import { basicAuthorization, repositoryScope, TokenProvider } from "./token.ts";
+import { responseError, type Subject, statusLine } from "./registry-errors.ts";
+import { type PingResult, RegistrySession } from "./registry-session.ts";
+import { repositoryScope } from "./token.ts";
 import {
-  type HttpMethod,
   type HttpResponse,
   headerValue,
   networkError,
   Transport,
   type TransportOptions,
 } from "./transport.ts";
-import { ContentCursor, type UploadContent } from "./upload-body.ts";
+import type { UploadContent } from "./upload-body.ts";
+
+export { MONOLITHIC_UPLOAD_LIMIT, UPLOAD_CHUNK_SIZE, type UploadOptions } from "./blob-upload.ts";
+export type { PingResult } from "./registry-session.ts";
 
 /** Manifests larger than this are refused (containerd and distribution use 4 MiB too). */
 export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
@@ -61,14 +63,11 @@ export interface RegistryClientOptions extends TransportOptions {
   credentials?: CredentialStore | Credentials;
   /** Ask token servers for a refresh token too (docker login's offline_token=true). */
   offlineToken?: boolean;
-}
-
-export interface PingResult {
-  /** 200 (no auth needed) or 401 (challenges say how to authenticate). */
-  readonly status: number;
-  readonly challenges: readonly Challenge[];
-  /** The `Docker-Distribution-API-Version` header, e.g. "registry/2.0". */
-  readonly apiVersion?: string;
+  /**
+   * docker's auth transport: with a Basic challenge and no credentials, a request fails before it is
+   * sent (`Get "URL": no basic auth credentials`) instead of going out anonymously.
+   */
+  requireBasicCredentials?: boolean;
 }
 
 export interface ManifestResult {
@@ -166,52 +165,6 @@ async function readCapped(res: HttpResponse, limit: number, what: string): Promi
   return out;
 }
 
-/** Blobs up to this size go in one PUT (see docs/ARCHITECTURE.md: registry client uploads). */
-export const MONOLITHIC_UPLOAD_LIMIT = 32 * 1024 * 1024;
-/** PATCH size of a chunked upload, unless the registry asks for more (OCI-Chunk-Min-Length). */
-export const UPLOAD_CHUNK_SIZE = 32 * 1024 * 1024;
-/** Resumes of one upload session after cut chunks; then a new session. */
-const UPLOAD_RESUMES = 5;
-/** Upload sessions tried for one blob. */
-const UPLOAD_SESSIONS = 3;
-
-/** `repository:NAME:pull,push`: what a push needs of its target. */
-function pushScope(repository: string): string {
-  return repositoryScope(repository, ["pull", "push"]);
-}
-
-/** The registry unreachable or too slow, or a 5xx: worth another attempt, not a refusal. */
-function isTransientError(err: unknown): boolean {
-  return (
-    err instanceof WharfError && (err.code === "REGISTRY_UNAVAILABLE" || err.code === "REGISTRY_TIMEOUT")
-  );
-}
-
-/** The upload failed in a way a new session may not: carries the failure to report if none does. */
-class RestartUpload extends Error {
-  constructor(cause: unknown) {
-    super("upload restart", { cause });
-  }
-}
-
-/** An upload response's Location (absolute or relative to the URL that answered), else `fallback`. */
-function uploadLocation(res: HttpResponse, fallback?: URL): URL {
-  const location = headerValue(res.headers, "location");
-  if (location === undefined || location === "") {
-    if (fallback !== undefined) return fallback;
-    throw new WharfError("REGISTRY_PROTOCOL", `upload response from ${res.url.host} has no Location header`, {
-      url: res.url.href,
-    });
-  }
-  try {
-    return new URL(location, res.url);
-  } catch {
-    throw new WharfError("REGISTRY_PROTOCOL", `invalid upload location from ${res.url.host}: ${location}`, {
-      location,
-    });
-  }
-}
-
 /** `bytes START-END/TOTAL` (TOTAL may be "*"). */
 function parseContentRange(value: string | undefined): { start: number; total?: number } | undefined {
   const m = value === undefined ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value.trim());
@@ -226,56 +179,35 @@ export class RegistryClient {
   /** The reference domain credentials are looked up by (docker.io, host:port). */
   readonly domain: string;
   readonly transport: Transport;
-  readonly #tokens: TokenProvider;
-  readonly #store: CredentialStore;
-  #credentials: Promise<Credentials | undefined> | undefined;
-  #challenges: Promise<readonly Challenge[]> | undefined;
+  readonly #session: RegistrySession;
 
   constructor(host: string, options: RegistryClientOptions & { domain?: string } = {}) {
     this.host = host;
     this.domain = options.domain ?? host;
     this.transport = new Transport(host, options);
-    this.#tokens = new TokenProvider(this.transport, { offline: options.offlineToken === true });
     const creds = options.credentials;
-    this.#store =
+    const store =
       creds === undefined
         ? staticCredentials(undefined)
         : isCredentialStore(creds)
           ? creds
           : staticCredentials(creds);
+    this.#session = new RegistrySession(this.transport, { host, domain: this.domain }, store, {
+      ...(options.offlineToken === undefined ? {} : { offlineToken: options.offlineToken }),
+      ...(options.requireBasicCredentials === undefined
+        ? {}
+        : { requireBasicCredentials: options.requireBasicCredentials }),
+    });
   }
 
   /** The credentials for this registry (looked up once). */
   credentials(): Promise<Credentials | undefined> {
-    this.#credentials ??= this.#store.get(this.domain).catch((err: unknown) => {
-      this.#credentials = undefined;
-      throw err;
-    });
-    return this.#credentials;
+    return this.#session.credentials();
   }
 
   /** GET /v2/: is this a distribution registry, and how does it want to be authenticated? */
-  async ping(opts: RequestOptions = {}): Promise<PingResult> {
-    const res = await this.transport.request({ method: "GET", url: "/v2/", signal: opts.signal });
-    if (res.status !== 200 && res.status !== 401) throw await responseError(res, "registry");
-    await res.body.dump();
-    const challenges = parseChallenges(res.headers["www-authenticate"]);
-    this.#challenges = Promise.resolve(challenges);
-    const apiVersion = headerValue(res.headers, "docker-distribution-api-version");
-    return apiVersion === undefined
-      ? { status: res.status, challenges }
-      : { status: res.status, challenges, apiVersion };
-  }
-
-  #authChallenges(signal?: AbortSignal): Promise<readonly Challenge[]> {
-    this.#challenges ??= this.ping({ signal }).then(
-      (p) => p.challenges,
-      (err: unknown) => {
-        this.#challenges = undefined;
-        throw err;
-      },
-    );
-    return this.#challenges;
+  ping(opts: RequestOptions = {}): Promise<PingResult> {
+    return this.#session.ping(opts);
   }
 
   /**
@@ -284,79 +216,40 @@ export class RegistryClient {
    * Returns the refresh token the token server gave (with `offlineToken`): docker's identity token.
    */
   async checkLogin(opts: RequestOptions = {}): Promise<{ identityToken?: string }> {
-    const res = await this.#send("GET", "/v2/", [], {}, opts.signal);
-    if (res.status !== 200) throw await responseError(res, "registry");
+    // Worded as moby's loginV2: any answer but 200 is a "login attempt ... failed".
+    const res = await this.#session.send("GET", "/v2/", [], {}, opts.signal);
     await res.body.dump();
-    const identityToken = this.#tokens.lastRefreshToken;
+    if (res.status !== 200) {
+      throw new WharfError(
+        res.status === 401
+          ? "REGISTRY_UNAUTHORIZED"
+          : res.status === 403
+            ? "REGISTRY_DENIED"
+            : "REGISTRY_ERROR",
+        `login attempt to ${res.url.href} failed with status: ${statusLine(res.status)}`,
+        { status: res.status, host: this.host, url: res.url.href },
+      );
+    }
+    const identityToken = this.#session.lastRefreshToken;
     return identityToken === undefined ? {} : { identityToken };
   }
 
-  /** The Authorization header for a request with these scopes, and whether a cached token was used. */
-  async #authorization(
-    scopes: readonly string[],
-    signal: AbortSignal | undefined,
-  ): Promise<{ header?: string; cachedToken?: Challenge }> {
-    const challenges = await this.#authChallenges(signal);
-    const bearer = findChallenge(challenges, "bearer");
-    if (bearer !== undefined) {
-      const creds = await this.credentials();
-      const t = await this.#tokens.get(bearer, scopes, creds, signal);
-      return t.fresh ? { header: `Bearer ${t.token}` } : { header: `Bearer ${t.token}`, cachedToken: bearer };
-    }
-    if (findChallenge(challenges, "basic") !== undefined) {
-      const creds = await this.credentials();
-      if (creds !== undefined && creds.username !== "") return { header: basicAuthorization(creds) };
-    }
-    return {};
-  }
-
   /**
-   * An authenticated request to the registry. A 401 is retried once when a cached token was refused,
-   * when the challenge asks for more scopes, or when no challenge was known before. `path` may be an
-   * absolute URL (an upload's Location): credentials go only to the registry's own origin.
+   * Uploads a blob (see blob-upload.ts): one PUT up to MONOLITHIC_UPLOAD_LIMIT, else resumable
+   * PATCH chunks. The registry verifies the digest and size when the upload is completed.
    */
-  async #send(
-    method: HttpMethod,
-    path: string,
-    scopes: readonly string[],
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-    extra: { body?: RequestBody; retry?: boolean } = {},
-  ): Promise<HttpResponse> {
-    let wanted = [...scopes];
-    const foreign = !path.startsWith("/") && new URL(path).host !== this.host;
-    for (let attempt = 0; ; attempt += 1) {
-      const known = (await this.#authChallenges(signal)).length > 0;
-      const auth: { header?: string; cachedToken?: Challenge } = foreign
-        ? {}
-        : await this.#authorization(wanted, signal);
-      const h = auth.header === undefined ? headers : { ...headers, authorization: auth.header };
-      const res = await this.transport.request({
-        method,
-        url: path,
-        headers: h,
-        signal,
-        ...(extra.body === undefined ? {} : { body: extra.body }),
-        ...(extra.retry === undefined ? {} : { retry: extra.retry }),
-      });
-      if (res.status !== 401 || attempt > 0 || foreign) return res;
-      const challenges = parseChallenges(res.headers["www-authenticate"]);
-      const bearer = findChallenge(challenges, "bearer");
-      const more = bearer?.params.scope?.split(" ").filter((s) => s !== "" && !wanted.includes(s)) ?? [];
-      let retry = false;
-      if (!known && challenges.length > 0) {
-        this.#challenges = Promise.resolve(challenges);
-        retry = true;
-      } else if (bearer !== undefined && more.length > 0) {
-        wanted = [...wanted, ...more];
-        retry = true;
-      } else if (auth.cachedToken !== undefined) {
-        this.#tokens.invalidate(auth.cachedToken, wanted, await this.credentials());
-        retry = true;
-      }
-      if (!retry) return res;
-      await res.body.dump();
-    }
+  uploadBlob(
+    repository: string,
+    blob: { digest: Digest; size: number },
+    content: UploadContent,
+    opts: UploadOptions = {},
+  ): Promise<void> {
+    checkRepository(repository);
+    const err = digestError(blob.digest);
+    if (err) throw err;
+    if (!Number.isSafeInteger(blob.size) || blob.size < 0)
+      throw new RangeError(`invalid blob size: ${blob.size}`);
+    return uploadBlob(this.#session.send.bind(this.#session), repository, blob, content, opts);
   }
 
   /**
@@ -371,7 +264,7 @@ export class RegistryClient {
   ): Promise<ManifestResult> {
     checkRepository(repository);
     checkReference(reference);
-    const res = await this.#send(
+    const res = await this.#session.send(
       "GET",
       `/v2/${repository}/manifests/${reference}`,
       [repositoryScope(repository)],
@@ -454,7 +347,7 @@ export class RegistryClient {
   ): Promise<ManifestHead> {
     checkRepository(repository);
     checkReference(reference);
-    const res = await this.#send(
+    const res = await this.#session.send(
       "HEAD",
       `/v2/${repository}/manifests/${reference}`,
       [repositoryScope(repository)],
@@ -492,7 +385,7 @@ export class RegistryClient {
     }
     const headers: Record<string, string> = {};
     if (offset > 0) headers.range = `bytes=${offset}-`;
-    const res = await this.#send(
+    const res = await this.#session.send(
       "GET",
       `/v2/${repository}/blobs/${digest}`,
       [repositoryScope(repository)],
@@ -570,7 +463,7 @@ export class RegistryClient {
     checkRepository(repository);
     const err = digestError(digest);
     if (err) throw err;
-    const res = await this.#send(
+    const res = await this.#session.send(
       "HEAD",
       `/v2/${repository}/blobs/${digest}`,
       [repositoryScope(repository)],
@@ -607,7 +500,7 @@ export class RegistryClient {
         { limit: MANIFEST_SIZE_LIMIT },
       );
     }
-    const res = await this.#send(
+    const res = await this.#session.send(
       "PUT",
       `/v2/${repository}/manifests/${reference}`,
       [pushScope(repository)],
@@ -648,7 +541,7 @@ export class RegistryClient {
     const err = digestError(digest);
     if (err) throw err;
     const query = new URLSearchParams({ mount: digest, from: fromRepository });
-    const res = await this.#send(
+    const res = await this.#session.send(
       "POST",
       `/v2/${repository}/blobs/uploads/?${query}`,
       [pushScope(repository), repositoryScope(fromRepository)],
@@ -662,168 +555,11 @@ export class RegistryClient {
     if (res.status === 202) {
       await res.body.dump();
       const location = headerValue(res.headers, "location");
-      if (location !== undefined) await this.#cancelUpload(new URL(location, res.url), repository);
+      if (location !== undefined)
+        await cancelUpload(this.#session.send.bind(this.#session), new URL(location, res.url), repository);
       return false;
     }
     throw await responseError(res, "blob");
-  }
-
-  /**
-   * Uploads a blob. Up to MONOLITHIC_UPLOAD_LIMIT: POST, then one PUT with the content. Larger: POST,
-   * PATCH chunks with Content-Range, PUT ?digest=. A chunk cut off (dropped connection, 5xx) is
-   * resumed where the registry says the upload stands (GET on the upload URL, its Range header), by
-   * re-opening the content there; a registry that lost or refused the session gets a fresh one. The
-   * registry verifies the digest and size when the upload is completed.
-   */
-  async uploadBlob(
-    repository: string,
-    blob: { digest: Digest; size: number },
-    content: UploadContent,
-    opts: RequestOptions & { onProgress?: (bytes: number) => void; chunkSize?: number } = {},
-  ): Promise<void> {
-    checkRepository(repository);
-    const err = digestError(blob.digest);
-    if (err) throw err;
-    if (!Number.isSafeInteger(blob.size) || blob.size < 0)
-      throw new RangeError(`invalid blob size: ${blob.size}`);
-    const cursor = new ContentCursor(content, opts.onProgress);
-    try {
-      for (let session = 0; ; session += 1) {
-        try {
-          await this.#uploadSession(repository, blob, cursor, opts);
-          return;
-        } catch (failure) {
-          if (!(failure instanceof RestartUpload) || session >= UPLOAD_SESSIONS - 1) {
-            throw failure instanceof RestartUpload ? failure.cause : failure;
-          }
-        }
-      }
-    } finally {
-      await cursor.close();
-    }
-  }
-
-  async #uploadSession(
-    repository: string,
-    blob: { digest: Digest; size: number },
-    cursor: ContentCursor,
-    opts: RequestOptions & { chunkSize?: number },
-  ): Promise<void> {
-    const scopes = [pushScope(repository)];
-    const signal = opts.signal;
-    const started = await this.#send(
-      "POST",
-      `/v2/${repository}/blobs/uploads/`,
-      scopes,
-      { "content-length": "0" },
-      signal,
-    );
-    if (started.status !== 202) throw await responseError(started, "blob");
-    await started.body.dump();
-    let location = uploadLocation(started);
-    const minChunk = Number(headerValue(started.headers, "oci-chunk-min-length") ?? 0) || 0;
-    const chunkSize = Math.max(opts.chunkSize ?? UPLOAD_CHUNK_SIZE, minChunk, 1);
-    const finish = (url: URL) => {
-      const target = new URL(url);
-      target.searchParams.set("digest", blob.digest);
-      return target;
-    };
-    const restartOn = async (err: unknown): Promise<never> => {
-      if (!isTransientError(err)) throw err;
-      await this.#cancelUpload(location, repository);
-      throw new RestartUpload(err);
-    };
-
-    // An explicit chunk size also sets the size up to which one PUT is used.
-    if (blob.size <= (opts.chunkSize === undefined ? MONOLITHIC_UPLOAD_LIMIT : chunkSize)) {
-      const res = await this.#send(
-        "PUT",
-        finish(location).href,
-        scopes,
-        { "content-type": "application/octet-stream" },
-        signal,
-        { body: cursor.body(0, blob.size), retry: false },
-      ).catch(restartOn);
-      if (res.status !== 201) await restartOn(await responseError(res, "blob"));
-      await res.body.dump();
-      return;
-    }
-
-    let offset = 0;
-    let resumes = 0;
-    while (offset < blob.size) {
-      const length = Math.min(chunkSize, blob.size - offset);
-      try {
-        const res = await this.#send(
-          "PATCH",
-          location.href,
-          scopes,
-          {
-            "content-type": "application/octet-stream",
-            "content-range": `${offset}-${offset + length - 1}`,
-          },
-          signal,
-          { body: cursor.body(offset, length), retry: false },
-        );
-        if (res.status !== 202) {
-          // The registry's idea of the upload differs from ours: start it over.
-          if (res.status === 416) throw new RestartUpload(await responseError(res, "blob"));
-          throw await responseError(res, "blob");
-        }
-        await res.body.dump();
-        location = uploadLocation(res);
-        offset += length;
-      } catch (err) {
-        if (err instanceof RestartUpload) throw err;
-        if (!isTransientError(err) || resumes >= UPLOAD_RESUMES) await restartOn(err);
-        resumes += 1;
-        const status = await this.#uploadStatus(location, scopes, signal);
-        if (status === undefined) await restartOn(err);
-        else ({ location, offset } = status);
-      }
-    }
-    const done = await this.#send(
-      "PUT",
-      finish(location).href,
-      scopes,
-      { "content-length": "0" },
-      signal,
-    ).catch(restartOn);
-    if (done.status !== 201) await restartOn(await responseError(done, "blob"));
-    await done.body.dump();
-  }
-
-  /** Where an upload stands (GET on its URL): the next offset and URL, or undefined if it is gone. */
-  async #uploadStatus(
-    location: URL,
-    scopes: readonly string[],
-    signal: AbortSignal | undefined,
-  ): Promise<{ location: URL; offset: number } | undefined> {
-    let res: HttpResponse;
-    try {
-      res = await this.#send("GET", location.href, scopes, {}, signal);
-    } catch {
-      return undefined;
-    }
-    await res.body.dump();
-    if (res.status !== 204 && res.status !== 200) return undefined;
-    const range = /^(?:bytes=)?0-(\d+)$/.exec(headerValue(res.headers, "range")?.trim() ?? "");
-    if (range === null) return undefined;
-    // "0-0" is both "nothing yet" and "one byte" (distribution writes it for an empty upload).
-    const end = Number(range[1]);
-    return { location: uploadLocation(res, location), offset: end === 0 ? 0 : end + 1 };
-  }
-
-  /** Cancels an upload session (best effort: the registry expires sessions anyway). */
-  async #cancelUpload(location: URL, repository: string): Promise<void> {
-    try {
-      const res = await this.#send("DELETE", location.href, [pushScope(repository)], {}, undefined, {
-        retry: false,
-      });
-      await res.body.dump();
-    } catch {
-      // nothing to do: an abandoned session is the registry's to clean up
-    }
   }
 
   /**
@@ -835,7 +571,7 @@ export class RegistryClient {
     const tags: string[] = [];
     let path = `/v2/${repository}/tags/list${opts.pageSize === undefined ? "" : `?n=${opts.pageSize}`}`;
     for (let page = 0; page < 10_000; page += 1) {
-      const res = await this.#send("GET", path, [repositoryScope(repository)], {}, opts.signal);
+      const res = await this.#session.send("GET", path, [repositoryScope(repository)], {}, opts.signal);
       if (res.status !== 200) throw await responseError(res, "repository");
       let body: unknown;
       try {

@@ -108,7 +108,8 @@ export function rateLimitText(headers: HttpHeaders): string | undefined {
   return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
-function statusLine(status: number): string {
+/** Go's `%d %s` of a status and http.StatusText: "401 Unauthorized". */
+export function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ""}`.trim();
 }
 

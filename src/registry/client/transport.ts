@@ -49,6 +49,11 @@ export interface TransportOptions {
   maxRedirects?: number;
   /** Default `wharf/<version>`. */
   userAgent?: string;
+  /**
+   * Loopback hosts may use plain HTTP without being listed (default true). docker's own CLI
+   * (`docker manifest`) allows them only with `--insecure`.
+   */
+  loopbackInsecure?: boolean;
 }
 
 export interface HttpRequest {
@@ -86,6 +91,16 @@ const TLS_FALLBACK_CODES = new Set([
   "ECONNRESET",
   "EPROTO",
 ]);
+
+/**
+ * A TLS handshake answered by a plain-HTTP server (Go's "server gave HTTP response to HTTPS
+ * client"): the registry speaks HTTP only.
+ */
+export function isPlainHttpAnswer(err: unknown): boolean {
+  if (!(err instanceof WharfError) || err.code !== "REGISTRY_TLS") return false;
+  const cause = (err.detail as { cause?: unknown } | undefined)?.cause;
+  return typeof cause === "string" && cause !== "ECONNRESET" && TLS_FALLBACK_CODES.has(cause);
+}
 
 /** The first header value (repeated headers may come as arrays). */
 export function headerValue(headers: HttpHeaders, name: string): string | undefined {
@@ -172,19 +187,29 @@ export function networkError(
   // node:http says ECONNRESET both for a TCP reset ("read ECONNRESET") and for a connection the
   // server closed before the response ended ("socket hang up", "aborted").
   const closedEarly = code === "ECONNRESET" && (e.message === "aborted" || e.message === "socket hang up");
+  // Go's net.OpError: a failed connect names the address dialled ("dial tcp 127.0.0.1:1: connect:
+  // connection refused"), a failed lookup none ("dial tcp: lookup HOST: no such host").
+  const dialled = `dial tcp ${dialAddress(e, url)}`;
   const reason =
     (closedEarly ? "connection closed by the server" : undefined) ??
     {
-      ECONNREFUSED: "connect: connection refused",
+      ECONNREFUSED: `${dialled}: connect: connection refused`,
       ECONNRESET: "connection reset by peer",
       EPIPE: "broken pipe",
-      ENOTFOUND: `lookup ${url.hostname}: no such host`,
-      EAI_AGAIN: `lookup ${url.hostname}: temporary failure in name resolution`,
-      EHOSTUNREACH: "connect: no route to host",
-      ENETUNREACH: "connect: network is unreachable",
+      ENOTFOUND: `dial tcp: lookup ${url.hostname}: no such host`,
+      EAI_AGAIN: `dial tcp: lookup ${url.hostname}: temporary failure in name resolution`,
+      EHOSTUNREACH: `${dialled}: connect: no route to host`,
+      ENETUNREACH: `${dialled}: connect: network is unreachable`,
     }[code] ??
     (e?.message || String(err));
   return new WharfError("REGISTRY_UNAVAILABLE", `${prefix}: ${reason}`, detail, opts);
+}
+
+/** The IP and port a connect failed on (as Go prints them: IPv6 in brackets), else the URL's. */
+function dialAddress(e: NodeJS.ErrnoException & { address?: string; port?: number }, url: URL): string {
+  const port = e?.port ?? (url.port || (url.protocol === "https:" ? "443" : "80"));
+  const address = e?.address ?? url.hostname.replace(/^\[|\]$/g, "");
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 function isAbort(err: unknown): boolean {
@@ -209,6 +234,7 @@ export class Transport {
   readonly userAgent: string;
   readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   readonly #insecureList: readonly string[];
+  readonly #loopbackInsecure: boolean;
   readonly #retries: number;
   readonly #baseDelay: number;
   readonly #maxDelay: number;
@@ -224,6 +250,7 @@ export class Transport {
     this.host = host;
     this.userAgent = options.userAgent ?? `wharf/${WHARF_VERSION}`;
     this.#insecureList = options.insecureRegistries ?? [];
+    this.#loopbackInsecure = options.loopbackInsecure ?? true;
     this.#retries = options.retries ?? 3;
     this.#baseDelay = options.retryBaseDelayMs ?? 250;
     this.#maxDelay = options.maxRetryDelayMs ?? 10_000;
@@ -244,7 +271,7 @@ export class Transport {
 
   /** True for loopback hosts and hosts the user marked insecure. */
   allowsPlainHttp(host: string = this.host): boolean {
-    return isLoopbackHost(host) || isListedInsecure(host, this.#insecureList);
+    return (this.#loopbackInsecure && isLoopbackHost(host)) || isListedInsecure(host, this.#insecureList);
   }
 
   /** Explicitly marked insecure by the user (loopback alone does not count). */
