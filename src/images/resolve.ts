@@ -1,8 +1,7 @@
 /**
  * Docker's lookup of an image a user names (moby daemon/images GetImage): a full image ID
  * (`sha256:<hex>` or 64 hex), a `name[:tag]` (normalised: busybox -> docker.io/library/busybox:latest),
- * a `name@digest` (a RepoDigest, or the digest of the image's own manifest in a repository it has a
- * reference in), and last an unambiguous prefix of an image ID of any length (`1c03`, `sha256:1c03`).
+ * a `name@digest` (a RepoDigest only), and last an unambiguous prefix of an image ID of any length (`1c03`, `sha256:1c03`).
  * Not found — an ambiguous prefix included, as Docker reports it — is `No such image: NAME`.
  */
 import { WharfError } from "../errors.ts";
@@ -45,19 +44,15 @@ export function isImageIdPrefix(id: string, input: string): boolean {
   return colon >= 0 && id.slice(colon + 1).startsWith(input);
 }
 
-/** The record of `group` that `ref` (name@digest) names, if any. */
+/**
+ * The record of `group` that `ref` (name@digest) names, if any: only a RepoDigest, as moby's reference
+ * store knows no other digest references (a platform manifest of an index pulled by tag is no name).
+ */
 function byDigest(group: ImageGroup, ref: Reference & { digest: Digest }): ImageRecord | undefined {
   const repository = referenceName(ref);
-  const pulled = group.records.find((r) =>
+  return group.records.find((r) =>
     r.repoDigests.some((d) => d.repository === repository && d.digest === ref.digest),
   );
-  if (pulled) return pulled;
-  const inRepository = group.records.some(
-    (r) =>
-      r.tags.some((t) => t.name.startsWith(`${repository}:`)) ||
-      r.repoDigests.some((d) => d.repository === repository),
-  );
-  return inRepository ? group.records.find((r) => r.manifest.digest === ref.digest) : undefined;
 }
 
 function byTag<G extends ImageGroup>(groups: readonly G[], name: string) {

@@ -1,7 +1,7 @@
 /**
  * What `save IMAGE...` takes, by moby's rules (image/tarexport/save.go parseNames): `name:tag` that
- * tag; a bare repository name every tag of that repository (or, with none, an image ID of that
- * spelling); an ID or `name@digest` the image without names. Images named twice are saved once, with
+ * tag; a bare repository name every image with a reference in that repository, its tags as names
+ * and those with only a `repo@digest` without (or, with none, an image ID of that spelling); an ID or `name@digest` the image without names. Images named twice are saved once, with
  * all their names.
  */
 import {
@@ -45,16 +45,23 @@ export function selectImagesToSave(store: Store, inputs: readonly string[]): Sav
     const any = parseAnyReference(input);
     if (isNamedReference(any) && isNameOnly(any)) {
       const repository = referenceName(any);
-      const tagged = store
-        .read((r) => r.list())
-        .flatMap((record) =>
-          record.tags
-            .map((t) => parseNormalizedNamed(t.name))
-            .filter((ref) => referenceName(ref) === repository)
-            .map((ref) => ({ record, name: familiarString(ref) })),
-        );
+      const records = store.read((r) => r.list());
+      const tagged = records.flatMap((record) =>
+        record.tags
+          .map((t) => parseNormalizedNamed(t.name))
+          .filter((ref) => referenceName(ref) === repository)
+          .map((ref) => ({ record, name: familiarString(ref) })),
+      );
+      // moby takes every reference of the repository: a digest one adds its image, without a name.
+      const digestOnly = records.filter((record) =>
+        record.repoDigests.some((d) => d.repository === repository),
+      );
       for (const t of tagged) add(t.record, t.name);
-      if (tagged.length > 0) continue;
+      for (const record of digestOnly) {
+        // docker keys what it saves by image ID: an image already taken by a tag is not saved twice.
+        if (![...items.values()].some((item) => item.record.id === record.id)) add(record);
+      }
+      if (tagged.length > 0 || digestOnly.length > 0) continue;
     }
     const record = findImageRecord(store, input);
     const named = isNamedReference(any) && any.digest === undefined && !isNameOnly(any);

@@ -361,14 +361,29 @@ export class RecordWriter extends RecordReader {
     return Number(this.sqlite.prepare("DELETE FROM tags WHERE name = ?").run(name).changes) > 0;
   }
 
-  addRepoDigest(manifestDigest: Digest, entry: RepoDigestRecord): void {
+  /**
+   * Records `repository@digest` on an image, unless another image (another image ID) has it already:
+   * that one keeps it, as moby's reference store cannot move a digest reference ("Image ID for digest
+   * ... changed ..., cannot update"): after pulling two platforms of an index by tag, the first pulled
+   * keeps `repo@index`. Returns whether the image has it now.
+   */
+  addRepoDigest(manifestDigest: Digest, entry: RepoDigestRecord): boolean {
     this.#requireImage(manifestDigest);
     this.#requireBlob(entry.digest);
+    const heldByAnother = this.sqlite
+      .prepare(
+        `SELECT 1 FROM repo_digests d JOIN images holder ON holder.manifest_digest = d.manifest_digest
+           JOIN images own ON own.manifest_digest = ?
+         WHERE d.repository = ? AND d.digest = ? AND holder.config_digest != own.config_digest`,
+      )
+      .get(manifestDigest, entry.repository, entry.digest);
+    if (heldByAnother !== undefined) return false;
     this.sqlite
       .prepare(
         `INSERT OR REPLACE INTO repo_digests (manifest_digest, repository, digest, media_type, size) VALUES (?, ?, ?, ?, ?)`,
       )
       .run(manifestDigest, entry.repository, entry.digest, entry.mediaType, entry.size);
+    return true;
   }
 
   /** Removes `repository@digest` from whichever images have it; returns how many had it. */

@@ -62,10 +62,11 @@ async function spool(input: Readable, compression: LayerCompression, what: strin
       (err as NodeJS.ErrnoException).code?.startsWith("Z_") ||
       /zstd|incorrect header|unexpected end/i.test((err as Error).message)
     ) {
+      const truncated = /unexpected end/i.test((err as Error).message);
       throw new WharfError(
         "ARCHIVE_INVALID",
         `invalid archive ${what}: ${compression} data is damaged (${(err as Error).message})`,
-        { path: what },
+        { path: what, truncated },
       );
     }
     throw err;

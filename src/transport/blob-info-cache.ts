@@ -9,6 +9,11 @@
  * (synchronous=NORMAL), and it can be deleted at any time. Not a JSON file: concurrent pulls and
  * pushes each add rows; a file replaced whole would lose all but the last writer's and rewrite
  * everything for one entry.
+ *
+ * It also remembers which gzip blob an uncompressed layer was pushed as (containers/image's
+ * uncompressed/compressed digest pairs, docker's v2 metadata): a second push of the image, to that
+ * repository or another of the registry, looks for that blob (HEAD, or a cross-mount from where it
+ * was seen) instead of compressing the layer again.
  */
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -26,7 +31,19 @@ CREATE TABLE IF NOT EXISTS locations (
   seen INTEGER NOT NULL,     -- ms since epoch (a counter breaks ties within one millisecond)
   PRIMARY KEY (registry, digest, repository)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS compressed_layers (
+  uncompressed TEXT NOT NULL,  -- the layer tar's digest (its diff ID)
+  algorithm TEXT NOT NULL,     -- gzip
+  digest TEXT NOT NULL,        -- the compressed blob
+  size INTEGER NOT NULL,
+  PRIMARY KEY (uncompressed, algorithm)
+) WITHOUT ROWID;
 `;
+
+export interface CompressedBlob {
+  digest: Digest;
+  size: number;
+}
 
 export class BlobInfoCache {
   readonly #db: DatabaseSync;
@@ -84,6 +101,30 @@ export class BlobInfoCache {
       return rows.map((r) => r.repository);
     } catch {
       return []; // a busy or unreadable cache is an empty one
+    }
+  }
+
+  /** Records that `uncompressed` compressed with `algorithm` is `blob` (whose digest was verified). */
+  recordCompressed(uncompressed: Digest, algorithm: "gzip", blob: CompressedBlob): void {
+    this.#tryWrite(() => {
+      this.#db
+        .prepare(
+          "INSERT INTO compressed_layers (uncompressed, algorithm, digest, size) VALUES (?, ?, ?, ?) " +
+            "ON CONFLICT (uncompressed, algorithm) DO UPDATE SET digest = excluded.digest, size = excluded.size",
+        )
+        .run(uncompressed, algorithm, blob.digest, blob.size);
+    });
+  }
+
+  /** The blob `uncompressed` was last compressed to, if known. */
+  compressed(uncompressed: Digest, algorithm: "gzip"): CompressedBlob | undefined {
+    try {
+      const row = this.#db
+        .prepare("SELECT digest, size FROM compressed_layers WHERE uncompressed = ? AND algorithm = ?")
+        .get(uncompressed, algorithm) as { digest: Digest; size: number } | undefined;
+      return row === undefined ? undefined : { digest: row.digest, size: row.size };
+    } catch {
+      return undefined; // a busy or unreadable cache is an empty one
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * The copy engine (containers/image's copy.Image, in small): resolve the source's reference, then for
  * each manifest copied move its config and layers (each blob once per copy, reused where the
- * destination has it or can mount it), then store the manifest byte for byte, platform manifests
- * before their index. Push, save, load and `wharf copy` are this function with different ends.
+ * destination has it or can mount it), then store the manifest byte for byte (or as the destination
+ * rewrote it: ImageDestination.storedManifest), platform manifests before their index. Push, save, load and
+ * `wharf copy` are this function with different ends.
  */
 import pLimit from "p-limit";
 import { WharfError } from "../errors.ts";
@@ -33,9 +34,12 @@ export interface CopyOptions {
 }
 
 export interface CopyResult {
-  /** The manifest stored as the copy's top: the index with `all`, else the platform manifest. */
+  /**
+   * The manifest stored as the copy's top (the index with `all`, else the platform manifest), as the
+   * destination stored it.
+   */
   top: ManifestBytes;
-  /** The platform manifests copied, in order. */
+  /** The platform manifests copied, in order, as stored. */
   manifests: ManifestBytes[];
 }
 
@@ -97,13 +101,15 @@ class CopyRun {
     const parsed = parseDocument(top.bytes, top.mediaType);
     if (parsed.kind === "manifest") {
       await this.#copyManifest(parsed, top, { top: true, names });
-      return { top, manifests: [top] };
+      const stored = this.#stored(top);
+      return { top: stored, manifests: [stored] };
     }
     if (!this.#options.all) {
       const chosen = choosePlatformManifest(parsed, this.#options.platform ?? defaultPlatform());
       const child = await this.#childManifest(chosen, top);
       await this.#copyManifest(child.parsed, child.bytes, { top: true, names, index: top });
-      return { top: child.bytes, manifests: [child.bytes] };
+      const stored = this.#stored(child.bytes);
+      return { top: stored, manifests: [stored] };
     }
     if (!this.#destination.acceptsIndex) {
       throw new WharfError(
@@ -118,7 +124,7 @@ class CopyRun {
     for (const child of children)
       await this.#copyManifest(child.parsed, child.bytes, { top: false, names: [] });
     await this.#putManifest(top, { top: true, names });
-    return { top, manifests: children.map((c) => c.bytes) };
+    return { top: this.#stored(top), manifests: children.map((c) => this.#stored(c.bytes)) };
   }
 
   async #childManifest(desc: Descriptor, index: ManifestBytes) {
@@ -207,13 +213,19 @@ class CopyRun {
     context: { top: boolean; names: readonly string[]; index?: ManifestBytes },
   ): Promise<void> {
     await this.#destination.putManifest(bytes, context);
+    const stored = this.#stored(bytes);
     this.#emit({
       type: "manifest",
-      digest: bytes.digest,
-      mediaType: bytes.mediaType,
-      size: bytes.bytes.byteLength,
+      digest: stored.digest,
+      mediaType: stored.mediaType,
+      size: stored.bytes.byteLength,
       top: context.top,
     });
+  }
+
+  /** The manifest as the destination stored it: the same bytes, unless it rewrote them. */
+  #stored(bytes: ManifestBytes): ManifestBytes {
+    return this.#destination.storedManifest?.(bytes.digest) ?? bytes;
   }
 
   #blobEvent(

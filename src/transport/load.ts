@@ -5,9 +5,12 @@
  * bad archive leaves nothing half-imported. Digest faults of the archive's content read as
  * ARCHIVE_INVALID.
  */
+import { randomInt } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { isWharfError, WharfError } from "../errors.ts";
-import { indexTar } from "../layer/tar-index.ts";
+import { indexTar, type TarIndex } from "../layer/tar-index.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Digest } from "../oci/digest.ts";
 import { parseDocument } from "../oci/document.ts";
@@ -40,12 +43,55 @@ interface ArchiveImage {
   source: ImageSource;
 }
 
+/**
+ * The detail that marks an error docker load reports in its progress stream (the daemon read the
+ * archive and failed), which docker prints without "Error response from daemon: ".
+ */
+export const REPORTED_IN_STREAM = { reportedIn: "stream" } as const;
+
+export function isReportedInStream(err: unknown): boolean {
+  return isWharfError(err) && err.detail.reportedIn === REPORTED_IN_STREAM.reportedIn;
+}
+
+/**
+ * dockerd's words for an archive that is not a tar: its untar (a child process, hence "exit status
+ * 1") stops with Go's archive/tar error.
+ */
+function notATar(where: string, truncated: boolean): WharfError {
+  const why = truncated ? "unexpected EOF" : "archive/tar: invalid tar header";
+  return new WharfError("ARCHIVE_INVALID", `Error processing tar file(exit status 1): ${why}`, {
+    path: where,
+    ...REPORTED_IN_STREAM,
+  });
+}
+
+/**
+ * dockerd's words for a tar without manifest.json (nor, for wharf, index.json): it unpacks into a
+ * fresh docker-import-N directory and falls back to the legacy format, whose `repositories` is absent.
+ */
+function notAnImageArchive(where: string): WharfError {
+  const dir = join(tmpdir(), `docker-import-${randomInt(2 ** 31)}`);
+  return new WharfError("ARCHIVE_INVALID", `open ${dir}/repositories: no such file or directory`, {
+    path: where,
+    ...REPORTED_IN_STREAM,
+  });
+}
+
+async function indexArchive(input: ArchiveInput, where: string): Promise<TarIndex> {
+  try {
+    return await indexTar(input.path, { hash: needsHash, where });
+  } catch (err) {
+    if (!isWharfError(err, "ARCHIVE_INVALID")) throw err;
+    throw notATar(where, err.message.endsWith(": truncated tar"));
+  }
+}
+
 /** An archive's images, whichever format it is. */
 async function archiveImages(
   input: ArchiveInput,
   where: string,
 ): Promise<{ images: ArchiveImage[]; close(): Promise<void> }> {
-  const index = await indexTar(input.path, { hash: needsHash, where });
+  const index = await indexArchive(input, where);
   if (index.entries.has(DOCKER_ARCHIVE_MANIFEST)) {
     const archive = await DockerArchive.fromIndex(input, index, where);
     // skopeo writes docker.io/library/NAME:TAG; Docker prints and records the familiar form.
@@ -63,11 +109,7 @@ async function archiveImages(
     const images = entries.map((entry) => ({ names: ociImageNames(entry), source: archive.source(entry) }));
     return { images, close: () => archive.close() };
   }
-  throw new WharfError(
-    "ARCHIVE_INVALID",
-    `invalid archive ${where}: neither ${DOCKER_ARCHIVE_MANIFEST} nor ${OCI_LAYOUT_INDEX_FILE} (not an image archive)`,
-    { path: where },
-  );
+  throw notAnImageArchive(where);
 }
 
 /**
@@ -88,13 +130,23 @@ function ociImageNames(entry: Descriptor): string[] {
   return [];
 }
 
+async function openInput(file: string | Readable, where: string): Promise<ArchiveInput> {
+  try {
+    return typeof file === "string" ? await openArchiveFile(file) : await openArchiveStream(file);
+  } catch (err) {
+    // A cut-off compressed archive: dockerd decompresses as it untars, and so stops the same way.
+    if (isWharfError(err, "ARCHIVE_INVALID") && err.detail.truncated === true) throw notATar(where, true);
+    throw err;
+  }
+}
+
 export async function loadArchive(
   store: Store,
   file: string | Readable,
   options: { onEvent?: (event: CopyEvent) => void } = {},
 ): Promise<LoadResult> {
   const where = typeof file === "string" ? file : STDIN;
-  const input = typeof file === "string" ? await openArchiveFile(file) : await openArchiveStream(file);
+  const input = await openInput(file, where);
   let archive: Awaited<ReturnType<typeof archiveImages>>;
   try {
     archive = await archiveImages(input, where);

@@ -122,14 +122,25 @@ export class StoreDestination implements ImageDestination {
     }
   }
 
+  /**
+   * Writes every image and name in one transaction. A `repo@digest` name that another image holds
+   * stays with it (records.ts addRepoDigest): the images are committed all the same, then the commit
+   * fails with dockerd's words for a pull by that digest, `Cannot overwrite digest DIGEST`.
+   */
   async commit(): Promise<void> {
+    const refused: string[] = [];
     try {
       this.#result = await this.#store.update((records) => {
+        refused.length = 0; // a retried transaction starts over
         for (const image of this.#images.values()) records.putImage(image);
         const names: StoreCommit["names"] = [];
         for (const top of this.#tops) {
           if (!this.#images.has(top.target)) continue; // an artifact, not an image: blobs only
-          for (const name of top.names) names.push(this.#recordName(records, top, name));
+          for (const name of top.names) {
+            const recorded = this.#recordName(records, top, name);
+            if (recorded) names.push(recorded);
+            else refused.push(top.repoDigest.digest);
+          }
         }
         const images = [...this.#images.keys()].map((d) => records.get(d as Digest)!);
         return { images, names };
@@ -137,25 +148,37 @@ export class StoreDestination implements ImageDestination {
     } finally {
       await this.#lease.release();
     }
+    const digest = refused[0];
+    if (digest !== undefined) {
+      throw new WharfError("IMAGE_CONFLICT", `Cannot overwrite digest ${digest}`, { digest });
+    }
   }
 
-  /** Records one name of a committed top: its RepoDigest (when asked) and its tag. */
-  #recordName(records: RecordWriter, top: PendingTop, name: string): StoreCommit["names"][number] {
+  /**
+   * Records one name of a committed top: its RepoDigest (when asked) and its tag. Undefined: the name
+   * is a `repo@digest` that another image keeps.
+   */
+  #recordName(
+    records: RecordWriter,
+    top: PendingTop,
+    name: string,
+  ): StoreCommit["names"][number] | undefined {
     const ref = tagNameOnly(parseNormalizedNamed(name));
     const repository = referenceName(ref);
     const before = records.get(top.target);
     const knownDigest = before?.repoDigests.some(
       (d) => d.repository === repository && d.digest === top.repoDigest.digest,
     );
-    if (this.#options.repoDigests || ref.digest) {
+    const recorded =
+      (this.#options.repoDigests || ref.digest !== undefined) &&
       records.addRepoDigest(top.target, {
         repository,
         digest: top.repoDigest.digest,
         mediaType: top.repoDigest.mediaType,
         size: top.repoDigest.bytes.byteLength,
       });
-    }
     if (ref.digest) {
+      if (!recorded) return undefined;
       return { name: referenceString(ref), image: records.get(top.target)!, changed: !knownDigest };
     }
     const tag = referenceString(ref);

@@ -61,6 +61,11 @@ export interface ImageDestination {
    * Platform manifests of an index come before the index.
    */
   putManifest(manifest: ManifestBytes, context: ManifestContext): Promise<void>;
+  /**
+   * What was stored for the manifest put with this digest, when the destination stored another
+   * (a registry destination that pushed plain layers compressed names the compressed blobs).
+   */
+  storedManifest?(digest: Digest): ManifestBytes | undefined;
   /** Makes everything put so far visible at once (records, tags, an archive renamed into place). */
   commit(): Promise<void>;
   /** Drops what was put and not committed: nothing half-written stays behind. */

@@ -213,7 +213,8 @@ describe("malformed archives are refused with one line, nothing left behind", ()
     const file = join(work, "truncated.tar");
     await ok(root, ["save", "-o", file, "busybox:latest"]);
     truncateSync(file, Math.floor(statSync(file).size / 2));
-    await loadFails(file, /^Error response from daemon: invalid archive .*truncated\.tar: truncated tar\n$/);
+    // dockerd's words (its untar stops at the cut); no "Error response from daemon: " before them.
+    await loadFails(file, /^Error processing tar file\(exit status 1\): unexpected EOF\n$/);
   });
 
   test("not an image archive (no manifest.json, no index.json)", async () => {
@@ -222,7 +223,7 @@ describe("malformed archives are refused with one line, nothing left behind", ()
     writeFileSync(join(dir, "hello.txt"), "hello");
     const file = join(work, "junk.tar");
     await runOk("tar", ["cf", file, "-C", dir, "hello.txt"]);
-    await loadFails(file, /neither manifest\.json nor index\.json/);
+    await loadFails(file, /^open \S+\/docker-import-\d+\/repositories: no such file or directory\n$/);
   });
 
   /** busybox:latest saved by wharf and unpacked into `work/name`, to be damaged and packed again. */
@@ -262,7 +263,7 @@ describe("malformed archives are refused with one line, nothing left behind", ()
     const save = await run(root, ["save", "-o", join(missingDir, "x.tar"), "busybox:latest"]);
     assert.deepEqual(
       [save.code, save.stderr],
-      [1, `failed to save image: invalid output path: directory "${missingDir}" does not exist\n`],
+      [1, `failed to save image: invalid output path: stat ${missingDir}: no such file or directory\n`],
     );
     const load = await run(root, ["load", "-i", join(missingDir, "x.tar")]);
     assert.deepEqual(

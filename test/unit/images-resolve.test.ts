@@ -104,7 +104,7 @@ test("ID prefixes of any length, with or without the algorithm, when unambiguous
   assert.equal(searchIdPrefix(groups, "ffff"), 0);
 });
 
-test("names are normalised and default to :latest; digests name a RepoDigest or the image's own manifest", () => {
+test("names are normalised and default to :latest; a digest names a RepoDigest only", () => {
   assert.equal(resolvesTo(`${REG}:latest`, BUSYBOX_ID, OCI_MANIFEST).byId, false);
   resolvesTo(`${REG}:v2s2`, BUSYBOX_ID, V2S2_MANIFEST);
   resolvesTo("busybox", BUSYBOX_ID, OCI_MANIFEST);
@@ -112,8 +112,8 @@ test("names are normalised and default to :latest; digests name a RepoDigest or 
   resolvesTo("library/busybox", BUSYBOX_ID);
   resolvesTo(`${REG}@${OCI_MANIFEST}`, BUSYBOX_ID, OCI_MANIFEST);
   resolvesTo(`${REG}@${INDEX}`, MULTI_ID, ARM_MANIFEST);
-  // The platform manifest of a repository the image is in, though only the index was recorded.
-  resolvesTo(`${REG}@${ARM_MANIFEST}`, MULTI_ID, ARM_MANIFEST);
+  // The platform manifest of an index pulled by tag is no reference docker knows (only the index is).
+  fails(`${REG}@${ARM_MANIFEST}`, "IMAGE_NOT_FOUND", `No such image: ${REG}@${ARM_MANIFEST}`);
   // A tag beside a digest: the digest decides.
   resolvesTo(`${REG}:whatever@${V2S2_MANIFEST}`, BUSYBOX_ID, V2S2_MANIFEST);
   fails(`other/repo@${OCI_MANIFEST}`, "IMAGE_NOT_FOUND", `No such image: other/repo@${OCI_MANIFEST}`);

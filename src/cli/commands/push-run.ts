@@ -1,7 +1,8 @@
 /**
  * `wharf push`: copy(store -> registry) with docker push's output. The stored manifest goes byte for
  * byte, so the pushed digest is the one the image was pulled with (docker converts OCI manifests to
- * Docker schema 2 and so reports another digest). On success the image gets the RepoDigest
+ * Docker schema 2 and so reports another digest); only uncompressed layers (a loaded `docker save`)
+ * go up gzip-compressed, as docker pushes them, under a manifest that names the compressed blobs. On success the image gets the RepoDigest
  * repository@digest, as Docker records it; a failed push changes nothing locally.
  */
 import type { Command } from "commander";
@@ -20,12 +21,13 @@ import {
 import type { RegistryClient } from "../../registry/client/client.ts";
 import { registryClientFor } from "../../registry/client/client.ts";
 import type { ImageRecord } from "../../store/records.ts";
+import { bytesSource } from "../../store/sources.ts";
 import type { Store } from "../../store/store.ts";
 import { BlobInfoCache } from "../../transport/blob-info-cache.ts";
 import { copyAndCommit } from "../../transport/copy.ts";
 import { RegistryDestination } from "../../transport/registry-destination.ts";
 import { StoreSource } from "../../transport/store-source.ts";
-import type { CopyEvent } from "../../transport/types.ts";
+import type { CopyEvent, ManifestBytes } from "../../transport/types.ts";
 import { globalOptions, openStore } from "../context.ts";
 import { ProgressPrinter } from "../progress.ts";
 import type { PushFlags } from "./push.ts";
@@ -146,8 +148,28 @@ async function pushImage(
       concurrency: PUSH_CONCURRENCY,
       onEvent: (event) => render(event, ids, ref, printer),
     });
-    const top = result.top;
-    const pushed = record.manifest.digest;
+    await recordPushed(store, record.manifest.digest, ref, result.top);
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * The image gets `repository@digest` of what the registry now has. When the manifest pushed is not
+ * the stored one (its uncompressed layers went up gzip-compressed), its bytes are kept in the store
+ * too, so that the RepoDigest names a blob the store has (and GC keeps, as it keeps every RepoDigest's).
+ */
+async function recordPushed(store: Store, pushed: Digest, ref: Reference, top: ManifestBytes): Promise<void> {
+  const lease = store.lease();
+  try {
+    if (top.digest !== pushed) {
+      await store.ingest({
+        digest: top.digest,
+        size: top.bytes.byteLength,
+        source: bytesSource(top.bytes),
+        lease,
+      });
+    }
     await store.update((records) => {
       // Removed locally while it was pushed (by another process): the push stands, with no record to note it in.
       if (records.get(pushed) === undefined) return;
@@ -159,7 +181,7 @@ async function pushImage(
       });
     });
   } finally {
-    await source.close();
+    await lease.release();
   }
 }
 

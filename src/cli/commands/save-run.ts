@@ -4,8 +4,8 @@
  * at the end, so a failed save leaves nothing; without -o the archive streams to stdout, which
  * must not be a terminal (docker's rule and wording).
  */
-import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { lstatSync, type Stats, statSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
 import { currentRecord, selectImagesToSave } from "../../images/save-selection.ts";
@@ -19,6 +19,9 @@ import { usageError } from "../exit.ts";
 import { daemon, withStore } from "./image-support.ts";
 import type { SaveFlags } from "./save.ts";
 
+/** docker save -o writes a temporary file, makes it 0600 and renames it into place. */
+const SAVED_FILE_MODE = 0o600;
+
 export async function runSave(images: string[], flags: SaveFlags, cmd: Command): Promise<void> {
   if (flags.format !== "docker" && flags.format !== "oci") {
     throw usageError(`invalid --format "${flags.format}": docker or oci`, "wharf save");
@@ -30,7 +33,8 @@ export async function runSave(images: string[], flags: SaveFlags, cmd: Command):
     );
   }
   if (flags.output !== undefined) checkOutputPath(flags.output);
-  const target: TarTarget = flags.output === undefined ? { stream: process.stdout } : { file: flags.output };
+  const target: TarTarget =
+    flags.output === undefined ? { stream: process.stdout } : { file: flags.output, mode: SAVED_FILE_MODE };
   await withStore(cmd, async (store) => {
     const items = await daemon(() => selectImagesToSave(store, images));
     const destination: ImageDestination =
@@ -63,20 +67,64 @@ export async function runSave(images: string[], flags: SaveFlags, cmd: Command):
   });
 }
 
-/** docker's ValidateOutputPath, checked before any image is looked at: its wording, one line. */
+/** Go's wording of the errors a stat can give here (os.PathError's text after "OP PATH: "). */
+const GO_ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EACCES: "permission denied",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "file name too long",
+};
+
+function goPathError(op: string, path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  return `${op} ${path}: ${GO_ERRNO_TEXT[code] ?? (err as Error).message}`;
+}
+
+function outputPathError(message: string): WharfError {
+  return new WharfError("OUTPUT_PATH_INVALID", `failed to save image: ${message}`);
+}
+
+/**
+ * docker's check of `-o` (moby's atomicwriter validateDestination), made before any image is looked
+ * at: the directory must exist, and the path must be absent or a plain regular file (lstat: a
+ * symbolic link is refused, as the final rename would replace the link). Its wording, one line.
+ */
 function checkOutputPath(output: string): void {
-  const dir = dirname(resolve(output));
-  if (!existsSync(dir)) {
-    throw new WharfError(
-      "OUTPUT_PATH_INVALID",
-      `failed to save image: invalid output path: directory "${dirname(output)}" does not exist`,
-    );
+  const dir = dirname(output);
+  if (dir !== "." && dir !== "..") {
+    let info: Stats;
+    try {
+      info = statSync(dir);
+    } catch (err) {
+      throw outputPathError(`invalid output path: ${goPathError("stat", dir, err)}`);
+    }
+    if (!info.isDirectory()) {
+      throw outputPathError(`invalid output path: stat ${dir}: ${GO_ERRNO_TEXT.ENOTDIR}`);
+    }
   }
-  const info = statSync(output, { throwIfNoEntry: false });
-  if (info && !info.isFile() && !info.isDirectory()) {
-    throw new WharfError(
-      "OUTPUT_PATH_INVALID",
-      `failed to save image: invalid output path: "${output}" must be a directory or a regular file`,
-    );
+  let info: Stats | undefined;
+  try {
+    info = lstatSync(output, { throwIfNoEntry: false });
+  } catch (err) {
+    throw outputPathError(`failed to stat output path: ${goPathError("lstat", output, err)}`);
   }
+  if (info === undefined) return;
+  const refusal = outputRefusal(info);
+  if (refusal !== undefined) throw outputPathError(refusal);
+}
+
+/** Why an existing path cannot be the archive, in the order docker tests its mode; undefined: it can. */
+function outputRefusal(info: Stats): string | undefined {
+  const special = info.mode & 0o7000;
+  if (info.isFile() && special === 0) return undefined;
+  if (info.isDirectory()) return "cannot write to a directory";
+  if (info.isSymbolicLink()) return "cannot write to a symbolic link directly";
+  if (info.isFIFO()) return "cannot write to a named pipe (FIFO)";
+  if (info.isSocket()) return "cannot write to a socket";
+  if (info.isCharacterDevice()) return "cannot write to a character device file";
+  if (info.isBlockDevice()) return "cannot write to a block device file";
+  if (special & 0o4000) return "cannot write to a setuid file";
+  if (special & 0o2000) return "cannot write to a setgid file";
+  return "cannot write to a sticky bit file";
 }
