@@ -13,7 +13,14 @@ import { parseTransportReference } from "../../transport/transport-reference.ts"
 import type { CopyEvent } from "../../transport/types.ts";
 import { globalOptions, openStore } from "../context.ts";
 import { usageError } from "../exit.ts";
-import type { CopyFlags } from "./copy.ts";
+
+export interface CopyFlags {
+  all?: boolean;
+  platform?: string;
+  quiet?: boolean;
+  srcCreds?: string;
+  destCreds?: string;
+}
 
 export async function runCopy(src: string, dst: string, flags: CopyFlags, command: Command): Promise<void> {
   const from = parseTransportReference(src);

@@ -1,13 +1,6 @@
 /** `wharf copy SRC DST`: skopeo's copy between any two transports (the work is in copy-run.ts). */
 import type { Command } from "commander";
-
-export interface CopyFlags {
-  all?: boolean;
-  platform?: string;
-  quiet?: boolean;
-  srcCreds?: string;
-  destCreds?: string;
-}
+import type { CopyFlags } from "./copy-run.ts";
 
 export function registerCopy(program: Command): void {
   program

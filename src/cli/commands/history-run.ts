@@ -13,8 +13,14 @@ import {
   writeContext,
 } from "../../format/index.ts";
 import { formatRFC3339Local, type HistoryItem, imageHistory, resolveAgain } from "../../images/index.ts";
-import type { HistoryFlags } from "./history.ts";
 import { daemon, imagesOf, withStore } from "./image-support.ts";
+
+export interface HistoryFlags {
+  human?: boolean;
+  quiet?: boolean;
+  trunc?: boolean;
+  format?: string;
+}
 
 const DEFAULT_FORMAT = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
 const NON_HUMAN_FORMAT = "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";

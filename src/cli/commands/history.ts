@@ -1,12 +1,6 @@
 /** `wharf history` / `wharf image history` (flags here; the work, loaded when it runs, in history-run.ts). */
 import type { Command } from "commander";
-
-export interface HistoryFlags {
-  human?: boolean;
-  quiet?: boolean;
-  trunc?: boolean;
-  format?: string;
-}
+import type { HistoryFlags } from "./history-run.ts";
 
 export function defineHistory(command: Command): Command {
   return (

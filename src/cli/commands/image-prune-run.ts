@@ -8,12 +8,16 @@ import { humanSize } from "../../format/index.ts";
 import { addFilter, pruneImages } from "../../images/index.ts";
 import { confirm, daemon, parseFilters, withStore } from "./image-support.ts";
 
+export interface PruneFlags {
+  all?: boolean;
+  force?: boolean;
+  filter?: string[];
+}
+
 const ALL_WARNING = `WARNING! This will remove all images without at least one container associated to them.
 Are you sure you want to continue?`;
 const DANGLING_WARNING = `WARNING! This will remove all dangling images.
 Are you sure you want to continue?`;
-
-import type { PruneFlags } from "./image-prune.ts";
 
 export async function runPrune(flags: PruneFlags, cmd: Command): Promise<void> {
   const all = flags.all === true;

@@ -1,12 +1,7 @@
 /** `wharf image prune` (flags here; the work, loaded when it runs, in image-prune-run.ts). */
 import type { Command } from "commander";
+import type { PruneFlags } from "./image-prune-run.ts";
 import { collect } from "./images.ts";
-
-export interface PruneFlags {
-  all?: boolean;
-  force?: boolean;
-  filter?: string[];
-}
 
 export function definePrune(command: Command): Command {
   return command

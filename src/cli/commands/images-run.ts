@@ -6,7 +6,15 @@ import { IMAGE_HEADER, imageRows, newImageFormat } from "../../format/image.ts";
 import { writeContextSimple } from "../../format/simple-template.ts";
 import { listImages } from "../../images/list.ts";
 import { daemon, imagesOf, parseFilters, withStore } from "./image-support.ts";
-import type { ListFlags } from "./images.ts";
+
+export interface ListFlags {
+  all?: boolean;
+  quiet?: boolean;
+  trunc?: boolean;
+  digests?: boolean;
+  format?: string;
+  filter?: string[];
+}
 
 /** docker's printAmbiguousHint: `wharf images ls` probably meant `wharf image ls`. */
 const SUBCOMMANDS = new Set([

@@ -1,14 +1,6 @@
 /** `wharf images` / `wharf image ls` (flags here; the work, loaded only when it runs, in images-run.ts). */
 import type { Command } from "commander";
-
-export interface ListFlags {
-  all?: boolean;
-  quiet?: boolean;
-  trunc?: boolean;
-  digests?: boolean;
-  format?: string;
-  filter?: string[];
-}
+import type { ListFlags } from "./images-run.ts";
 
 /** Commander collector for a repeatable flag such as `--filter`. */
 export function collect(value: string, previous: string[] = []): string[] {

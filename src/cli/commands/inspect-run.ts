@@ -13,8 +13,18 @@ import { isWharfError } from "../../errors.ts";
 import { marshalJSON, parseDockerTemplate, type Template } from "../../format/index.ts";
 import { type InspectResponse, inspectImage, isNotFound, resolveAgain } from "../../images/index.ts";
 import { DAEMON_PREFIX, imagesOf, indentJSON, messageOf, withStore } from "./image-support.ts";
-import type { InspectFlags, Mode } from "./inspect.ts";
 import { executeInspectTemplate, rawView } from "./inspect-views.ts";
+
+export interface InspectFlags {
+  format?: string;
+  /** `inspect` only: docker's --type (config, container, image, ...). */
+  type?: string;
+  /** `inspect` only: docker's --size, for containers (an image gets docker's warning). */
+  size?: boolean;
+}
+
+/** "object": docker inspect (missing -> "Error: No such object"); "image": docker image inspect. */
+export type Mode = "object" | "image";
 
 /** docker's isErrSkippable for `docker inspect`: the object is looked for as another type instead. */
 function skippable(err: unknown): boolean {

@@ -1,16 +1,6 @@
 /** `wharf inspect` and `wharf image inspect` (flags here; the work, loaded when it runs, in inspect-run.ts). */
 import type { Command } from "commander";
-
-export interface InspectFlags {
-  format?: string;
-  /** `inspect` only: docker's --type (config, container, image, ...). */
-  type?: string;
-  /** `inspect` only: docker's --size, for containers (an image gets docker's warning). */
-  size?: boolean;
-}
-
-/** "object": docker inspect (missing -> "Error: No such object"); "image": docker image inspect. */
-export type Mode = "object" | "image";
+import type { InspectFlags, Mode } from "./inspect-run.ts";
 
 function define(command: Command, mode: Mode): Command {
   return command

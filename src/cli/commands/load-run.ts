@@ -11,7 +11,11 @@ import { isReportedInStream, loadArchive } from "../../transport/load.ts";
 import type { CopyEvent } from "../../transport/types.ts";
 import { ProgressPrinter } from "../progress.ts";
 import { daemonError, withStore } from "./image-support.ts";
-import type { LoadFlags } from "./load.ts";
+
+export interface LoadFlags {
+  input?: string;
+  quiet?: boolean;
+}
 
 function showLoading(printer: ProgressPrinter, event: CopyEvent): void {
   if (event.type !== "blob" || event.role !== "layer" || event.status !== "transferring") return;

@@ -1,10 +1,6 @@
 /** `wharf load` / `wharf image load` (the work, loaded when it runs, in load-run.ts). */
 import type { Command } from "commander";
-
-export interface LoadFlags {
-  input?: string;
-  quiet?: boolean;
-}
+import type { LoadFlags } from "./load-run.ts";
 
 export function defineLoad(command: Command): Command {
   return command

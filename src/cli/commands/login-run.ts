@@ -11,7 +11,12 @@ import { registryClientFor } from "../../registry/client/client.ts";
 import { type Credentials, DockerCredentialStore } from "../../registry/client/credentials.ts";
 import { globalOptions } from "../context.ts";
 import { daemon } from "./image-support.ts";
-import type { LoginOptions } from "./login.ts";
+
+export interface LoginOptions {
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+}
 
 const DOCKER_HUB = "docker.io";
 

@@ -1,11 +1,6 @@
 /** `wharf login [SERVER]` and `wharf logout [SERVER]` (the work, loaded when they run, in login-run.ts). */
 import type { Command } from "commander";
-
-export interface LoginOptions {
-  username?: string;
-  password?: string;
-  passwordStdin?: boolean;
-}
+import type { LoginOptions } from "./login-run.ts";
 
 export function registerLogin(program: Command): void {
   program

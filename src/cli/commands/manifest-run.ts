@@ -26,8 +26,12 @@ import { ManifestListStore } from "../../store/manifest-lists.ts";
 import { imageManifestEntry } from "../../transport/image-manifest.ts";
 import { globalOptions, storeRoot } from "../context.ts";
 import { indentJSON } from "./image-support.ts";
-import type { ManifestInspectOptions } from "./manifest.ts";
 import { manifestInspectError } from "./manifest-errors.ts";
+
+export interface ManifestInspectOptions {
+  insecure?: boolean;
+  verbose?: boolean;
+}
 
 /** docker's normalizeReference: the full name, tagged `latest` unless it has a tag or digest. */
 export function manifestReference(name: string): Reference {

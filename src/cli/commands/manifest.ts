@@ -4,11 +4,7 @@
  * manifest-push-run.ts).
  */
 import type { Command } from "commander";
-
-export interface ManifestInspectOptions {
-  insecure?: boolean;
-  verbose?: boolean;
-}
+import type { ManifestInspectOptions } from "./manifest-run.ts";
 
 export interface ManifestCreateOptions {
   amend?: boolean;

@@ -30,7 +30,12 @@ import { StoreSource } from "../../transport/store-source.ts";
 import type { CopyEvent, ManifestBytes } from "../../transport/types.ts";
 import { globalOptions, openStore } from "../context.ts";
 import { ProgressPrinter } from "../progress.ts";
-import type { PushFlags } from "./push.ts";
+
+export interface PushFlags {
+  allTags?: boolean;
+  platform?: string;
+  quiet?: boolean;
+}
 
 /** Docker's max-concurrent-uploads default. */
 const PUSH_CONCURRENCY = 5;

@@ -1,11 +1,6 @@
 /** `wharf push NAME[:TAG]`: docker push from the local store (the work is in push-run.ts). */
 import type { Command } from "commander";
-
-export interface PushFlags {
-  allTags?: boolean;
-  platform?: string;
-  quiet?: boolean;
-}
+import type { PushFlags } from "./push-run.ts";
 
 export function registerPush(program: Command): void {
   program

@@ -8,7 +8,10 @@ import { isWharfError } from "../../errors.ts";
 import { hasFatalError, removeImages } from "../../images/index.ts";
 import { DAEMON_PREFIX, messageOf, withStore } from "./image-support.ts";
 
-import type { RmiFlags } from "./rmi.ts";
+export interface RmiFlags {
+  force?: boolean;
+  prune?: boolean;
+}
 
 export async function runRmi(inputs: string[], flags: RmiFlags, cmd: Command): Promise<void> {
   await withStore(cmd, async (store) => {

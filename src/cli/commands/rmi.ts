@@ -1,10 +1,6 @@
 /** `wharf rmi` / `wharf image rm` (flags here; the work, loaded when it runs, in rmi-run.ts). */
 import type { Command } from "commander";
-
-export interface RmiFlags {
-  force?: boolean;
-  prune?: boolean;
-}
+import type { RmiFlags } from "./rmi-run.ts";
 
 export function defineRmi(command: Command): Command {
   return command

@@ -17,7 +17,11 @@ import type { TarTarget } from "../../transport/tar-output.ts";
 import type { ImageDestination } from "../../transport/types.ts";
 import { usageError } from "../exit.ts";
 import { daemon, withStore } from "./image-support.ts";
-import type { SaveFlags } from "./save.ts";
+
+export interface SaveFlags {
+  output?: string;
+  format: string;
+}
 
 /** docker save -o writes a temporary file, makes it 0600 and renames it into place. */
 const SAVED_FILE_MODE = 0o600;

@@ -1,10 +1,6 @@
 /** `wharf save` / `wharf image save` (the work, loaded when it runs, in save-run.ts). */
 import type { Command } from "commander";
-
-export interface SaveFlags {
-  output?: string;
-  format: string;
-}
+import type { SaveFlags } from "./save-run.ts";
 
 export function defineSave(command: Command): Command {
   return command

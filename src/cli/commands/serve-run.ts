@@ -9,7 +9,23 @@ import { collectRegistryGarbage } from "../../registry/server/gc.ts";
 import { FilesystemDriver } from "../../registry/server/storage/filesystem.ts";
 import { defaultStoreRoot } from "../../store/paths.ts";
 import type { GlobalOptions } from "../context.ts";
-import type { ServeGcOptions, ServeOptions } from "./serve.ts";
+
+export interface ServeGcOptions {
+  config?: string;
+  storage?: string;
+  dryRun?: boolean;
+  deleteUntagged?: boolean;
+  grace?: string;
+}
+
+export interface ServeOptions {
+  config?: string;
+  addr?: string;
+  storage?: string;
+  logLevel?: string;
+  accessLog?: boolean;
+  delete?: boolean;
+}
 
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);

@@ -1,22 +1,6 @@
 import type { Command } from "commander";
 import { globalOptions } from "../context.ts";
-
-export interface ServeOptions {
-  config?: string;
-  addr?: string;
-  storage?: string;
-  logLevel?: string;
-  accessLog?: boolean;
-  delete?: boolean;
-}
-
-export interface ServeGcOptions {
-  config?: string;
-  storage?: string;
-  dryRun?: boolean;
-  deleteUntagged?: boolean;
-  grace?: string;
-}
+import type { ServeGcOptions, ServeOptions } from "./serve-run.ts";
 
 /** Every key of the YAML config, as `wharf serve --help` shows them (docs/SERVE.md explains each). */
 const CONFIG_KEYS_HELP = `
