@@ -4,8 +4,7 @@
  * a stream (stdin) is spooled to one (decompressed on the way when it is compressed).
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -13,7 +12,7 @@ import { createGunzip, createZstdDecompress } from "node:zlib";
 import { WharfError } from "../errors.ts";
 import { detectCompression } from "../layer/compression.ts";
 import type { LayerCompression } from "../oci/mediatype.ts";
-import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
+import { interruptSafeTempDir } from "../util/interrupt-cleanup.ts";
 
 /** How messages name an archive read from standard input. */
 export const STDIN = "from standard input";
@@ -36,21 +35,14 @@ async function fileHead(path: string): Promise<Uint8Array> {
   }
 }
 
-async function tempFile(): Promise<{ path: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "wharf-archive-"));
-  const forget = removeOnInterrupt(dir);
-  return {
-    path: join(dir, "archive.tar"),
-    remove: async () => {
-      await rm(dir, { recursive: true, force: true });
-      forget();
-    },
-  };
+function tempFile(): { path: string; remove: () => Promise<void> } {
+  const { dir, remove } = interruptSafeTempDir("wharf-archive-");
+  return { path: join(dir, "archive.tar"), remove };
 }
 
 /** Writes `input` to a temporary file, decompressed; removes the file again if that fails. */
 async function spool(input: Readable, compression: LayerCompression, what: string): Promise<ArchiveInput> {
-  const temp = await tempFile();
+  const temp = tempFile();
   try {
     const out = createWriteStream(temp.path, { flags: "wx" });
     if (compression === "gzip") await pipeline(input, createGunzip(), out);

@@ -10,8 +10,6 @@
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createZstdDecompress } from "node:zlib";
@@ -24,7 +22,7 @@ import { DockerMediaType, isLayerMediaType, layerCompression, OciMediaType } fro
 import { familiarName, familiarString, parseNormalizedNamed } from "../oci/reference.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import { fileSource } from "../store/sources.ts";
-import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
+import { interruptSafeTempDir } from "../util/interrupt-cleanup.ts";
 import { copyVerified } from "./archive-output.ts";
 import { DOCKER_ARCHIVE_MANIFEST, type DockerArchiveEntry } from "./docker-archive-source.ts";
 import { OciLayoutDestination } from "./oci-layout-destination.ts";
@@ -124,12 +122,7 @@ async function decompressToTemp(
   content: IngestSource,
   onProgress: (bytes: number) => void,
 ): Promise<{ path: string; desc: Descriptor; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "wharf-layer-"));
-  const forget = removeOnInterrupt(dir);
-  const remove = async () => {
-    await rm(dir, { recursive: true, force: true });
-    forget();
-  };
+  const { dir, remove } = interruptSafeTempDir("wharf-layer-");
   try {
     const path = join(dir, "layer.tar");
     const digester = new Digester();

@@ -8,8 +8,6 @@
  * computed on the way in, and the uncompressed content is verified against its own digest meanwhile.
  */
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -19,7 +17,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { Digester, Verifier } from "../oci/digest.ts";
 import { DockerMediaType, OciMediaType } from "../oci/mediatype.ts";
 import type { IngestSource } from "../store/ingest.ts";
-import { removeOnInterrupt } from "../util/interrupt-cleanup.ts";
+import { interruptSafeTempDir } from "../util/interrupt-cleanup.ts";
 
 /** The media type of an uncompressed layer's gzip form: only plain, distributable layer tars have one. */
 const GZIP_MEDIA_TYPE: Readonly<Record<string, string>> = {
@@ -76,12 +74,7 @@ export async function gzipLayer(
   if (gzipMediaType(layer.mediaType) === undefined) {
     throw new Error(`${layer.mediaType} is not an uncompressed layer`);
   }
-  const dir = await mkdtemp(join(tmpdir(), "wharf-push-"));
-  const forget = removeOnInterrupt(dir);
-  const remove = async () => {
-    await rm(dir, { recursive: true, force: true });
-    forget();
-  };
+  const { dir, remove } = interruptSafeTempDir("wharf-push-");
   const path = join(dir, "layer.tar.gz");
   try {
     const verifier = new Verifier(layer.digest, layer.size);

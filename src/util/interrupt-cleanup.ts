@@ -5,7 +5,11 @@
  * installed only once something is registered, so a process that owns none (`wharf serve`, with its
  * own graceful stop) keeps its signal handling untouched.
  */
-import { rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 const owned = new Set<string>();
@@ -29,4 +33,31 @@ export function removeOnInterrupt(path: string): () => void {
   return () => {
     owned.delete(path);
   };
+}
+
+/**
+ * A new private directory under the system's temp directory, removed if the process is interrupted
+ * while it exists. Registered before it is created, and created synchronously (a signal's handler
+ * runs only between JavaScript tasks): there is no moment at which the directory exists and an
+ * interrupt would leave it (mkdtemp's completion and the registration after it were such a moment).
+ */
+export function interruptSafeTempDir(prefix: string): { dir: string; remove: () => Promise<void> } {
+  for (;;) {
+    const dir = join(tmpdir(), `${prefix}${randomBytes(6).toString("base64url")}`);
+    const forget = removeOnInterrupt(dir);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      forget();
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw err;
+    }
+    return {
+      dir,
+      remove: async () => {
+        await rm(dir, { recursive: true, force: true });
+        forget();
+      },
+    };
+  }
 }
