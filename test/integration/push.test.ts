@@ -272,7 +272,7 @@ describe("wharf copy to docker://", () => {
 
 describe("wharf push with authentication", () => {
   for (const [name, reg, anonymous] of [
-    ["distribution, htpasswd", basicReg, /^unauthorized: authentication required/],
+    ["distribution, htpasswd", basicReg, /^no basic auth credentials\n$/],
     ["distribution, token", tokenReg, /^(unauthorized|denied): /],
     ["wharf serve, token", servedToken, /^(unauthorized|denied): /],
   ] as const) {
@@ -286,7 +286,10 @@ describe("wharf push with authentication", () => {
       const refused = await anon("push", `${host}/team/app:v1`);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, anonymous);
-      assert.match(refused.stderr, new RegExp(` \\(run 'wharf login ${host}' to log in\\)\\n$`));
+      // docker's bare line for a Basic registry; wharf's hint to log in for a token server's refusal.
+      if (name !== "distribution, htpasswd") {
+        assert.match(refused.stderr, new RegExp(` \\(run 'wharf login ${host}' to log in\\)\\n$`));
+      }
       assert.equal(refused.stderr.split("\n").length, 2, refused.stderr);
       assert.deepEqual(await repoDigests(anon, `${host}/team/app:v1`), before);
 

@@ -138,6 +138,17 @@ describe("pull: errors as dockerd returns them (Error response from daemon: ...)
   });
 });
 
+describe("push: errors as dockerd returns them", () => {
+  test("a Basic-auth registry and no login: the layers prepared, then no basic auth credentials", async () => {
+    const image = `${basic.host}/pushed/busybox:latest`;
+    await same(["pull", "-q", `${plain.host}/busybox:latest`]);
+    await same(["tag", `${plain.host}/busybox:latest`, image]);
+    const d = await same(["push", image]);
+    assert.equal(d.stderr, "no basic auth credentials\n");
+    assert.equal(d.code, 1);
+  });
+});
+
 describe("a wrong password in config.json (pull and manifest inspect)", () => {
   const wrong = (): Configs => {
     const configs = { docker: dockerd.newConfigDir(), wharf: tempDir("wharf-errors-wrong-") };

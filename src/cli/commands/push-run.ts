@@ -62,10 +62,12 @@ export async function runPush(name: string, flags: PushFlags, command: Command):
     printer.line(`The push refers to repository [${referenceName(named)}]`);
     const images = imagesToPush(store, named);
     const { insecureRegistry } = globalOptions(command);
-    client = await registryClientFor(
-      named.domain,
-      insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {},
-    );
+    // As dockerd: a registry asking for Basic credentials that there are none of is not tried
+    // anonymously (docker push says "no basic auth credentials").
+    client = await registryClientFor(named.domain, {
+      requireBasicCredentials: true,
+      ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
+    });
     cache = BlobInfoCache.forStore(store.root);
     for (const { ref, image } of images) {
       if (platform !== undefined) checkPlatform(ref, image, platform);
@@ -215,9 +217,15 @@ function shortId(digest: Digest | string): string {
   return digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 13);
 }
 
+const NO_BASIC_CREDENTIALS = "no basic auth credentials";
+
 /** A registry that wants a login says so in one line, with what to do about it. */
 function withLoginHint(err: unknown, ref: Reference): unknown {
   if (!isWharfError(err, "REGISTRY_UNAUTHORIZED") && !isWharfError(err, "REGISTRY_DENIED")) return err;
+  // docker push's own line, bare (no request named, no hint), checked against dockerd 20.10.
+  if (err.message.endsWith(NO_BASIC_CREDENTIALS)) {
+    return new WharfError(err.code, NO_BASIC_CREDENTIALS, err.detail, { cause: err });
+  }
   const login = ref.domain === "docker.io" ? "wharf login" : `wharf login ${ref.domain}`;
   return new WharfError(err.code, `${err.message} (run '${login}' to log in)`, err.detail, { cause: err });
 }
