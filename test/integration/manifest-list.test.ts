@@ -172,7 +172,7 @@ describe("wharf manifest, side by side with docker manifest", () => {
 /** A fresh wharf root holding the local list `list` of `images`. */
 async function createList(list: string, images: string[]): Promise<string> {
   const root = tempDir("wharf-manifest-root-");
-  const created = await wharf(["--root", root, "manifest", "create", list, ...images]);
+  const created = await wharf(["--root", root, "manifest", "create", "--insecure", list, ...images]);
   assert.equal(created.code, 0, created.stderr);
   return root;
 }

@@ -256,6 +256,17 @@ describe("manifest inspect: the CLI's own registry client (no daemon prefix)", (
     assert.equal(ok.code, 0);
   });
 
+  test("manifest create of a plain-HTTP registry's image without --insecure: no such manifest", async () => {
+    const d = await same([
+      "manifest",
+      "create",
+      `${plain.host}/probe/list:v1`,
+      `${plain.host}/busybox:latest`,
+    ]);
+    assert.equal(d.stderr, `no such manifest: ${plain.host}/busybox:latest\n`);
+    assert.equal(d.code, 1);
+  });
+
   test("an unknown tag or repository: no such manifest", async () => {
     const d = await same(["manifest", "inspect", "--insecure", `${plain.host}/busybox:nope`]);
     assert.deepEqual(d, { code: 1, stdout: "", stderr: `no such manifest: ${plain.host}/busybox:nope\n` });

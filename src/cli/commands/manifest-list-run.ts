@@ -13,6 +13,7 @@ import { ManifestListStore } from "../../store/manifest-lists.ts";
 import { fetchImageManifest } from "../../transport/image-manifest.ts";
 import { storeRoot } from "../context.ts";
 import type { ManifestAnnotateOptions, ManifestCreateOptions } from "./manifest.ts";
+import { manifestInspectError } from "./manifest-errors.ts";
 import { manifestClient, manifestReference } from "./manifest-run.ts";
 
 /** A reference, or its parse error with docker's prefix. */
@@ -56,10 +57,15 @@ export async function runManifestCreate(
       }
       let client = clients.get(ref.domain);
       if (client === undefined) {
-        client = manifestClient(ref.domain, options.insecure, command);
+        // As docker's own client (the one of manifest inspect): plain HTTP only with --insecure.
+        client = manifestClient(ref.domain, options.insecure, command, true);
         clients.set(ref.domain, client);
       }
-      entries.push(await fetchImageManifest(await client, ref));
+      try {
+        entries.push(await fetchImageManifest(await client, ref));
+      } catch (err) {
+        throw manifestInspectError(err, ref);
+      }
     }
   } finally {
     for (const client of clients.values()) await (await client.catch(() => undefined))?.close();
