@@ -77,6 +77,13 @@ export type ErrorCode =
   // registry server (wharf serve)
   | "STORAGE_PATH_NOT_FOUND"
   | "SERVER_CONFIG_INVALID"
+  // Dockerfiles (src/dockerfile)
+  | "DOCKERFILE_PARSE"
+  | "DOCKERFILE_EXPANSION"
+  // build context (src/build/context: .dockerignore, context walks)
+  | "IGNORE_PATTERN_INVALID"
+  | "IGNORE_FILE_INVALID"
+  | "BUILD_CONTEXT_INVALID"
   // cli
   | "USAGE";
 
