@@ -80,6 +80,7 @@ export type ErrorCode =
   // Dockerfiles (src/dockerfile)
   | "DOCKERFILE_PARSE"
   | "DOCKERFILE_EXPANSION"
+  | "DOCKERFILE_INSTRUCTION"
   // build context (src/build/context: .dockerignore, context walks)
   | "IGNORE_PATTERN_INVALID"
   | "IGNORE_FILE_INVALID"

@@ -13,16 +13,21 @@ import {
   dumpNode,
   envFrom,
   heredocsFromLine,
+  type Instruction,
   NOT_STRING_ARRAY,
+  type ParsedStages,
   parseDirective,
   parseDockerfile,
   parseHeredoc,
+  parseInstruction,
   parseJsonArray,
   parseNameVal,
+  parseOptInterval,
+  parseStages,
   parseWords,
   ShellLexer,
 } from "../../src/dockerfile/index.ts";
-import type { Node } from "../../src/dockerfile/node.ts";
+import { type Node, newNode } from "../../src/dockerfile/node.ts";
 import { isWharfError } from "../../src/errors.ts";
 import { CORPUS_DIR, loadCorpus } from "../corpus.ts";
 
@@ -40,6 +45,8 @@ interface Case {
   directive?: string;
   instruction?: string;
   line?: number;
+  /** instructionNode cases: a node built by hand (instruction word, original line, argument values). */
+  node?: CaseNode;
   // biome-ignore lint/suspicious/noExplicitAny: the expectation's shape depends on the kind
   expect: any;
 }
@@ -216,15 +223,101 @@ describe("dockerfile-parser: parser-tests.json helpers", () => {
 });
 
 describe("dockerfile-parser: parser-tests.json instruction cases", () => {
-  // BuildKit's instructions package (typed commands: argument counts, ONBUILD rules, heredoc
-  // sources, health-check durations, stage comments) is the next layer of issue 12, built on this
-  // AST; these cases belong to it and wait for it.
-  for (const c of byKind("instruction", "instructionNode", "healthcheckInterval", "parseStages")) {
-    test(`${c.id} ${c.suite}`, {
-      skip: "instructions layer (BuildKit's instructions package) not built yet",
-    }, () => {});
+  // BuildKit's parse_test.go and parse_heredoc_test.go: a line parsed, its first node through
+  // ParseInstruction; or a node built by hand; or parseOptInterval; or Parse into stages.
+  const instructionCases = byKind("instruction", "instructionNode", "healthcheckInterval", "parseStages");
+  test("the corpus has its 43 instruction cases", () => assert.equal(instructionCases.length, 43));
+  for (const c of instructionCases) {
+    test(`${c.id} ${c.suite} ${JSON.stringify(c.input ?? c.node?.value ?? "")}`, () => {
+      const e = c.expect;
+      if (c.kind === "healthcheckInterval") {
+        const run = () => parseOptInterval({ name: "interval", value: c.input ?? "" });
+        if (e.error) assert.throws(run, (err: unknown) => instructionErrorContains(err, e.errorContains));
+        else run();
+        return;
+      }
+      if (c.kind === "parseStages") {
+        checkStages(parseStages(parseDockerfile(c.input ?? "").ast), e);
+        return;
+      }
+      const node = c.node !== undefined ? nodeFrom(c.node) : firstNode(c.input ?? "");
+      const expectedError = e.error ?? e.errorContains;
+      if (expectedError !== undefined) {
+        assert.throws(
+          () => parseInstruction(node),
+          (err: unknown) =>
+            e.error !== undefined
+              ? isWharfError(err, "DOCKERFILE_INSTRUCTION") && err.message === e.error
+              : instructionErrorContains(err, e.errorContains),
+        );
+        return;
+      }
+      checkInstruction(parseInstruction(node), e);
+    });
   }
 });
+
+interface CaseNode {
+  value: string;
+  original?: string;
+  next: string[];
+}
+
+function nodeFrom(spec: CaseNode): Node {
+  let next: Node | undefined;
+  for (const value of [...spec.next].reverse()) next = newNode({ value, next });
+  return newNode({ value: spec.value, original: spec.original ?? "", next });
+}
+
+function firstNode(input: string): Node {
+  const [node] = parseDockerfile(input).ast.children;
+  assert.ok(node !== undefined, "the input has an instruction");
+  return node;
+}
+
+function instructionErrorContains(err: unknown, part: string): boolean {
+  assert.ok(
+    isWharfError(err, "DOCKERFILE_INSTRUCTION"),
+    `expected DOCKERFILE_INSTRUCTION, got ${String(err)}`,
+  );
+  assert.ok(err.message.includes(part), `${err.message} lacks ${part}`);
+  return true;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the expectation's shape depends on the case
+function checkInstruction(got: Instruction, e: any): void {
+  if (e.type !== undefined) assert.equal(got.type, e.type);
+  if (e.healthTest !== undefined) {
+    assert.equal(got.type, "HEALTHCHECK");
+    if (got.type === "HEALTHCHECK") assert.deepEqual(got.health.test, e.healthTest);
+  }
+  if (got.type === "RUN") {
+    if (e.flagsUsed !== undefined) assert.deepEqual(got.flagsUsed, e.flagsUsed);
+    if (e.prependShell !== undefined) assert.equal(got.prependShell, e.prependShell);
+    if (e.cmdLine !== undefined) assert.deepEqual(got.cmdLine, e.cmdLine);
+    if (e.files !== undefined) assert.deepEqual(got.files, e.files);
+  }
+  if (got.type === "COPY" || got.type === "ADD") {
+    assert.equal(got.destPath, e.destPath);
+    assert.deepEqual(got.sourcePaths, e.sourcePaths);
+    assert.deepEqual(got.sourceContents, e.sourceContents);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the expectation's shape depends on the case
+function checkStages(got: ParsedStages, e: any): void {
+  const [stage] = got.stages;
+  assert.ok(stage !== undefined);
+  assert.equal(stage.docComment, e["stages[0].docComment"]);
+  const [meta] = got.metaArgs;
+  const metaArg = meta?.args[0];
+  assert.deepEqual({ key: metaArg?.key, docComment: metaArg?.docComment }, e["metaArgs[0]"]);
+  const commands = stage.commands.map((cmd) => ({
+    type: cmd.type,
+    args: cmd.type === "ARG" ? cmd.args.map((a) => ({ key: a.key, docComment: a.docComment })) : undefined,
+  }));
+  assert.deepEqual(commands, e["stages[0].commands"]);
+}
 
 describe("dockerfile-parser: shell lexer tables (envVarTest, wordsTest)", () => {
   for (const c of byKind("shellProcessWord")) {
