@@ -3,6 +3,7 @@
  * strconv.Quote), so that the port decides whitespace and prints strings exactly as BuildKit does.
  * JavaScript's \s differs from Go's unicode.IsSpace (it has U+FEFF, lacks U+0085).
  */
+import { quote } from "../util/go-quote.ts";
 
 const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
@@ -43,45 +44,8 @@ export function charAt(s: string, i: number): string {
   return cp === undefined ? "" : String.fromCodePoint(cp);
 }
 
-/** Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-function isGoPrint(ch: string): boolean {
-  return ch === " " || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
-}
-
-const SHORT_ESCAPES: Record<string, string> = {
-  "\x07": "\\a",
-  "\b": "\\b",
-  "\f": "\\f",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\v": "\\v",
-};
-
 /** Go's strconv.Quote: what `%q` and Node.Dump print. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    if (ch === '"' || ch === "\\") {
-      out += `\\${ch}`;
-      continue;
-    }
-    if (isGoPrint(ch)) {
-      out += ch;
-      continue;
-    }
-    const short = SHORT_ESCAPES[ch];
-    if (short !== undefined) {
-      out += short;
-      continue;
-    }
-    const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, "0")}`;
-    else out += `\\U${cp.toString(16).padStart(8, "0")}`;
-  }
-  return `${out}"`;
-}
+export const goQuote = (s: string): string => quote(s);
 
 /** The length of s in UTF-8 bytes (BuildKit's line limit counts bytes). */
 export function utf8Length(s: string): number {
