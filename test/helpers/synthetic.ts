@@ -116,3 +116,16 @@ export async function addTaggedImage(store: Store, name: string, label: string):
     await lease.release();
   }
 }
+
+/** A source that yields the first `bytes` of `data` and then fails, as a dropped connection does. */
+export function droppingSource(data: Buffer, bytes = 1000): IngestSource {
+  return {
+    async open() {
+      async function* gen() {
+        yield data.subarray(0, bytes);
+        throw new Error("dropped");
+      }
+      return { stream: gen(), offset: 0 };
+    },
+  };
+}

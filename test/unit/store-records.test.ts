@@ -7,6 +7,7 @@ import { type Digest, digestBytes } from "../../src/oci/digest.ts";
 import { bytesSource, checkStore, collectGarbage, Store } from "../../src/store/index.ts";
 import { FIXTURES_DIR } from "../corpus.ts";
 import { importLayoutImage } from "../helpers/import-layout.ts";
+import { droppingSource } from "../helpers/synthetic.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BUSYBOX = join(FIXTURES_DIR, "oci/busybox");
@@ -163,16 +164,9 @@ test("garbage collection keeps referenced and leased blobs, sweeps the rest", as
 test("abandoned ingests go after the grace period, recent ones stay resumable", async () => {
   const store = await Store.open({ root: tempDir() });
   const data = Buffer.alloc(1 << 20, 3);
-  const failing = {
-    async open() {
-      async function* gen() {
-        yield data.subarray(0, 1000);
-        throw new Error("dropped");
-      }
-      return { stream: gen(), offset: 0 };
-    },
-  };
-  await assert.rejects(store.ingest({ digest: digestBytes(data), source: failing, lease: store.lease() }));
+  await assert.rejects(
+    store.ingest({ digest: digestBytes(data), source: droppingSource(data), lease: store.lease() }),
+  );
   assert.equal(readdirSync(store.paths.ingestDir).length, 1);
   assert.deepEqual((await collectGarbage(store)).removedIngests, []);
   const [dir] = readdirSync(store.paths.ingestDir);

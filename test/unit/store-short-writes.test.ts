@@ -22,6 +22,7 @@ import {
 } from "../../src/store/index.ts";
 import { ingestDirFor } from "../../src/store/ingest.ts";
 import { writevAll } from "../../src/util/write-all.ts";
+import { droppingSource } from "../helpers/synthetic.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Every writev writes at most `max` bytes; past `capacity` bytes in the file it writes nothing. */
@@ -133,16 +134,7 @@ const DEAD = "00000000-dead-boot/4242/1";
 
 async function failedIngest(store: Store, data: Buffer): Promise<Digest> {
   const digest = digestBytes(data);
-  const failing = {
-    async open() {
-      async function* gen() {
-        yield data.subarray(0, 1000);
-        throw new Error("dropped");
-      }
-      return { stream: gen(), offset: 0 };
-    },
-  };
-  await assert.rejects(store.ingest({ digest, source: failing, lease: store.lease() }));
+  await assert.rejects(store.ingest({ digest, source: droppingSource(data), lease: store.lease() }));
   return digest;
 }
 
