@@ -59,6 +59,8 @@ export type ErrorCode =
   // layers
   | "LAYER_INVALID"
   | "LAYER_DIFFID_MISMATCH"
+  /** A layer tar that would reach outside its directory (an escaping name, a symlink in a path). */
+  | "LAYER_UNSAFE"
   // local images (src/images)
   | "IMAGE_NOT_FOUND"
   | "IMAGE_ID_AMBIGUOUS"
@@ -85,6 +87,25 @@ export type ErrorCode =
   | "IGNORE_PATTERN_INVALID"
   | "IGNORE_FILE_INVALID"
   | "BUILD_CONTEXT_INVALID"
+  // RUN steps (src/build/run: overlayfs, runc)
+  | "RUNTIME_MISSING"
+  | "RUNTIME_FAILED"
+  | "MOUNT_FAILED"
+  | "RUN_USER_UNKNOWN"
+  | "RUN_MOUNT_INVALID"
+  // COPY and ADD (src/build/copy)
+  | "BUILD_SOURCE_NOT_FOUND"
+  | "BUILD_COPY_INVALID"
+  | "BUILD_FETCH_FAILED"
+  // the build engine (src/build/engine)
+  | "BUILD_INVALID"
+  | "BUILD_TARGET_NOT_FOUND"
+  | "BUILD_FRONTEND_UNSUPPORTED"
+  | "BUILD_BASE_INVALID"
+  | "BUILD_RUN_FAILED"
+  | "BUILD_SECRET_MISSING"
+  | "BUILD_UNSUPPORTED"
+  | "BUILD_PLATFORM_UNSUPPORTED"
   // cli
   | "USAGE";
 

@@ -2,6 +2,8 @@
 import { Command, type CommanderError } from "commander";
 import { isWharfError } from "../errors.ts";
 import { WHARF_VERSION } from "../version.ts";
+import { registerBuild } from "./commands/build.ts";
+import { registerBuilder } from "./commands/builder.ts";
 import { registerCopy } from "./commands/copy.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerImage } from "./commands/image.ts";
@@ -59,6 +61,8 @@ export function buildProgram(): Command {
   registerLoad(program);
   registerServe(program);
   registerCopy(program);
+  registerBuild(program);
+  registerBuilder(program);
   configure(program);
   // cobra checks the number of arguments after the flags and before running the command.
   program.hook("preAction", (_root, action) => checkArguments(action));

@@ -8,7 +8,21 @@ import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { noSpaceError, WharfError } from "../errors.ts";
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/** wharf build's cache: a step's key to the layer it made (kept from GC until `builder prune`). */
+const BUILD_CACHE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS build_cache (
+  cache_key TEXT PRIMARY KEY,       -- sha256 over the parent step's key, the instruction and its inputs
+  layer_digest TEXT NOT NULL,       -- the layer blob the step made
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  diff_id TEXT NOT NULL,
+  chain_id TEXT NOT NULL,           -- the layer stack it tops: its unpacked snapshot's name
+  created TEXT NOT NULL,            -- when the step ran: the history time of a cached rebuild
+  last_used INTEGER NOT NULL        -- ms since epoch (builder prune --filter until=)
+);
+`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -57,11 +71,12 @@ CREATE TABLE IF NOT EXISTS leases (
   expires_at INTEGER NOT NULL,      -- ms since epoch; also dead with its owner process
   PRIMARY KEY (id, digest)
 );
-`;
+${BUILD_CACHE_SCHEMA}`;
 
 /** What takes a store of version N to N + 1 (a new store gets SCHEMA as it is now). */
 const MIGRATIONS: Record<number, string> = {
   1: "ALTER TABLE ingests ADD COLUMN last_owner TEXT NOT NULL DEFAULT ''",
+  2: BUILD_CACHE_SCHEMA,
 };
 
 export interface DbOptions {

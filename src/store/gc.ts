@@ -4,9 +4,11 @@
  * and the partial ingests nobody will resume (see partialIngests). Runs under the store's writer lock, so no record
  * can start referencing a blob between the mark and the sweep.
  */
+
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createHash, type Digest } from "../oci/digest.ts";
+import { buildCacheDigests } from "./build-cache.ts";
 import { leasedDigests, pruneDeadLeases } from "./lease.ts";
 import { isOwnerAlive, parseOwner } from "./owner.ts";
 import { RecordReader } from "./records.ts";
@@ -51,6 +53,7 @@ export function collectGarbage(store: Store, options: GcOptions = {}): Promise<G
     const now = Date.now();
     if (!options.dryRun) pruneDeadLeases(store.db, now);
     const keep = markedDigests(new RecordReader(store.db.sqlite));
+    for (const digest of buildCacheDigests(store.db)) keep.add(digest);
     for (const digest of leasedDigests(store.db, now)) keep.add(digest);
     const result: GcResult = {
       removedBlobs: [],

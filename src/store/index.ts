@@ -1,5 +1,8 @@
 /** The local image store: public entry point (`wharf/store`). */
+
+export type { AdoptedBlob } from "./adopt.ts";
 export type { BlobInfo } from "./blobs.ts";
+export * from "./build-cache.ts";
 export { type CheckReport, checkStore } from "./check.ts";
 export { collectGarbage, type GcOptions, type GcResult, type PartialIngest, partialIngests } from "./gc.ts";
 export type {

@@ -27,6 +27,10 @@ export class StorePaths {
   get ingestDir(): string {
     return join(this.root, "ingest");
   }
+  /** wharf build's working area: unpacked layer snapshots by ChainID and steps' scratch dirs. */
+  get buildDir(): string {
+    return join(this.root, "build");
+  }
   get database(): string {
     return join(this.root, "wharf.db");
   }

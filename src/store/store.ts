@@ -3,7 +3,9 @@
  * of image records. No daemon: every wharf process opens it directly, any number at once.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import type { Digest } from "../oci/digest.ts";
 import { writeFileAtomicSync } from "../util/fs-atomic.ts";
+import { type AdoptedBlob, adoptBlob } from "./adopt.ts";
 import { BlobReader } from "./blobs.ts";
 import { StoreDb } from "./db.ts";
 import { Ingester, type IngestRequest, type IngestResult, type OpenIngestFile } from "./ingest.ts";
@@ -80,6 +82,11 @@ export class Store {
   /** A lease keeps the blobs it names from garbage collection until released. */
   lease(ttlMs = DEFAULT_LEASE_MS): Lease {
     return new Lease(this.db, ttlMs);
+  }
+
+  /** Moves a file the caller wrote and hashed (on the store's file system) into blobs/ as `digest`. */
+  adoptBlob(file: string, digest: Digest, lease: Lease): Promise<AdoptedBlob> {
+    return adoptBlob(this.paths, file, digest, lease);
   }
 
   ingest(request: IngestRequest): Promise<IngestResult> {

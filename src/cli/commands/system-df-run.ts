@@ -3,7 +3,9 @@
  * their rows (and, with -v, their empty tables) are printed as docker prints them when there are
  * none, so that whatever parses docker's report keeps working.
  */
+
 import type { Command } from "commander";
+import { type BuildCacheUsage, buildCacheUsage } from "../../build/engine/build-cache-admin.ts";
 import {
   goStruct,
   humanSize,
@@ -61,6 +63,11 @@ export interface DfFlags {
   format?: string;
 }
 
+/** wharf build's cache: every record and snapshot is reclaimable when no build runs. */
+function buildCacheRow(usage: BuildCacheUsage) {
+  return summaryRow("Build Cache", usage.records, usage.size, usage.size);
+}
+
 function summaryRow(type: string, total: number, size: number, reclaimable: number, active = 0) {
   const fields = {
     Type: type,
@@ -101,7 +108,7 @@ export async function runDf(flags: DfFlags, cmd: Command): Promise<void> {
         summaryRow("Images", usage.images.length, usage.layersSize, usage.layersSize),
         summaryRow("Containers", 0, 0, 0),
         summaryRow("Local Volumes", 0, 0, 0),
-        summaryRow("Build Cache", 0, 0, 0),
+        buildCacheRow(await buildCacheUsage(store)),
       ];
       // Not docker's: downloads cut short (a full disk, a dropped connection, a killed pull), shown
       // only when there are some, so that the report is docker's own otherwise.

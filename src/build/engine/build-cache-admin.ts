@@ -1,0 +1,79 @@
+/**
+ * The build cache as a whole: what `system df` counts as Build Cache (cache records, the unpacked
+ * snapshots, and layer blobs only the cache keeps) and `builder prune`: cache records dropped
+ * (all with `all`, else those last used before `until`), then the snapshots no image and no
+ * remaining record stands on, then the store's GC for the blobs they held.
+ */
+import { lstat, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { chainIds } from "../../images/chain.ts";
+import type { Digest } from "../../oci/digest.ts";
+import { listBuildCache, pruneBuildCache } from "../../store/build-cache.ts";
+import { collectGarbage } from "../../store/gc.ts";
+import type { Store } from "../../store/store.ts";
+import { Snapshots } from "./snapshots.ts";
+
+export interface BuildCacheUsage {
+  records: number;
+  snapshots: number;
+  /** Bytes of the snapshots plus the layer blobs no image references. */
+  size: number;
+}
+
+export async function buildCacheUsage(store: Store): Promise<BuildCacheUsage> {
+  const entries = listBuildCache(store.db);
+  const imageBlobs = new Set(
+    store.read((r) => r.list().flatMap((i) => i.layers.map((l) => l.digest as string))),
+  );
+  let size = 0;
+  for (const digest of new Set(entries.map((e) => e.layer.digest))) {
+    if (imageBlobs.has(digest)) continue;
+    size += (await store.blobs.stat(digest))?.size ?? 0;
+  }
+  const snapshots = new Snapshots(store);
+  const names = await readdir(snapshots.dir).catch(() => [] as string[]);
+  for (const name of names) size += await diskUsage(join(snapshots.dir, name));
+  return { records: entries.length, snapshots: names.length, size };
+}
+
+export interface BuildCachePruneResult {
+  removedRecords: string[];
+  removedSnapshots: string[];
+  reclaimedBytes: number;
+}
+
+export async function pruneBuildCacheAll(
+  store: Store,
+  options: { all?: boolean; until?: number } = {},
+): Promise<BuildCachePruneResult> {
+  const before = options.all ? undefined : (options.until ?? Date.now());
+  const removed = await pruneBuildCache(store.db, before);
+  const keep = new Set<string>();
+  for (const image of store.read((r) => r.list())) {
+    for (const chain of chainIds(image.layers.map((l) => l.diffId as Digest))) keep.add(chain);
+  }
+  if (!options.all) for (const entry of listBuildCache(store.db)) keep.add(entry.chainId);
+  const snapshots = new Snapshots(store);
+  const removedSnapshots: string[] = [];
+  let reclaimedBytes = 0;
+  for (const name of await readdir(snapshots.dir).catch(() => [] as string[])) {
+    if (keep.has(`sha256:${name}`)) continue;
+    const dir = join(snapshots.dir, name);
+    reclaimedBytes += await diskUsage(dir);
+    await rm(dir, { recursive: true, force: true });
+    removedSnapshots.push(name);
+  }
+  const gc = await collectGarbage(store);
+  reclaimedBytes += gc.reclaimedBytes;
+  return { removedRecords: removed.map((e) => e.key), removedSnapshots, reclaimedBytes };
+}
+
+/** Bytes a directory tree takes (regular files' sizes; links and dirs count nothing). */
+async function diskUsage(path: string): Promise<number> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.isFile() ? info.size : 0;
+  let total = 0;
+  for (const name of await readdir(path)) total += await diskUsage(join(path, name));
+  return total;
+}

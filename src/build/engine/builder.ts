@@ -1,0 +1,441 @@
+/**
+ * `wharf build`'s engine: the Dockerfile parsed (src/dockerfile), its stages planned, each needed
+ * stage built in dependency order (independent ones at once), step by step: metadata steps change
+ * the config, RUN/COPY/ADD/WORKDIR make layers through the cache (layer-step.ts). The result is the
+ * target stage's image as documents plus an ImageSource, for the copy engine to put anywhere.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { detectSyntax } from "../../dockerfile/directives.ts";
+import type { Command } from "../../dockerfile/instructions/commands.ts";
+import { parseCommand } from "../../dockerfile/instructions/parse-instruction.ts";
+import { parseStages } from "../../dockerfile/instructions/stages.ts";
+import { parseDockerfile } from "../../dockerfile/parser.ts";
+import { isWharfError, WharfError } from "../../errors.ts";
+import { defaultPlatform, formatPlatform } from "../../oci/platform.ts";
+import { touchBuildCache } from "../../store/build-cache.ts";
+import { readContextIgnorePatterns } from "../context/dockerignore-file.ts";
+import { mountOverlay } from "../run/overlay-mount.ts";
+import { loadBaseImage } from "./base-image.ts";
+import { baseKey } from "./cache-key.ts";
+import { copyInstruction, type ResolvedCopySource } from "./copy-instruction.ts";
+import { BuiltImageSource, fillHistoryTimes, type ImageDocuments, imageDocuments } from "./image-export.ts";
+import type { LayerStepContext } from "./layer-step.ts";
+import { applyMetadata } from "./metadata-steps.ts";
+import type { BuildEvent, BuildRequest } from "./request.ts";
+import { type RunContext, runInstruction } from "./run-instruction.ts";
+import { Expander, platformArgs } from "./scope.ts";
+import { Snapshots } from "./snapshots.ts";
+import { type BuildPlan, type PlannedStage, planStages, stageRef } from "./stage-plan.ts";
+import { StageState, scratchConfig } from "./stage-state.ts";
+import { StageVars } from "./stage-vars.ts";
+import { workdirInstruction } from "./workdir-instruction.ts";
+
+export interface BuildResult {
+  documents: ImageDocuments;
+  source: BuiltImageSource;
+  /** Build args given but not consumed by any ARG (BuildKit warns about them). */
+  unusedArgs: string[];
+  /** A progress vertex number for what the caller does next (exporting). */
+  nextVertex(): number;
+  /** The target's root file system, mounted read-only (type=local and type=tar outputs). */
+  rootfs(): Promise<{ dir: string; release(): Promise<void> }>;
+  /** Ends the build's hold on its blobs (after the output is committed). */
+  release(): Promise<void>;
+}
+
+/** Where a step failed: the CLI prints BuildKit's `Dockerfile:LINE` excerpt from these. */
+export interface StepLocation {
+  vertex: string;
+  startLine: number;
+  endLine: number;
+}
+
+const DOCKERFILE_FRONTENDS =
+  /^(docker\.io\/)?docker\/dockerfile(-upstream)?(:[^@]*)?(@sha256:[0-9a-f]{64})?$/;
+
+export async function build(request: BuildRequest): Promise<BuildResult> {
+  const run = new BuildRun(request);
+  try {
+    return await run.run();
+  } catch (err) {
+    await run.lease.release().catch(() => undefined);
+    throw err;
+  }
+}
+
+class BuildRun {
+  readonly request: BuildRequest;
+  readonly lease;
+  readonly snapshots: Snapshots;
+  #nextVertex = 1;
+  readonly #hits: string[] = [];
+  readonly #consumed = new Set<string>();
+  readonly #stageResults = new Map<number, Promise<StageState>>();
+  #plan!: BuildPlan;
+  #expander!: Expander;
+  #metaArgs!: Map<string, string>;
+  #ignorePatterns: string[] = [];
+  #secretDir: string | undefined;
+
+  constructor(request: BuildRequest) {
+    this.request = request;
+    this.lease = request.store.lease();
+    this.snapshots = new Snapshots(request.store);
+  }
+
+  emit(event: BuildEvent): void {
+    this.request.onEvent?.(event);
+  }
+
+  /** Runs `work` as one progress vertex; `cached` work reports CACHED instead of DONE. */
+  async vertex<T>(
+    name: string,
+    work: (id: number) => Promise<T>,
+    isCached?: (value: T) => boolean,
+  ): Promise<T> {
+    const id = this.#nextVertex++;
+    const started = performance.now();
+    this.emit({ type: "vertex", id, name });
+    try {
+      const value = await work(id);
+      if (isCached?.(value)) this.emit({ type: "cached", id });
+      else this.emit({ type: "done", id, seconds: (performance.now() - started) / 1000 });
+      return value;
+    } catch (err) {
+      this.emit({
+        type: "error",
+        id,
+        seconds: (performance.now() - started) / 1000,
+        message: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  }
+
+  async run(): Promise<BuildResult> {
+    const r = this.request;
+    const name = r.dockerfilePath ?? "Dockerfile";
+    const parsed = await this.vertex(`[internal] load build definition from ${basename(name)}`, async () => {
+      const syntax = detectSyntax(r.dockerfile);
+      if (syntax && !DOCKERFILE_FRONTENDS.test(syntax.value)) {
+        throw new WharfError(
+          "BUILD_FRONTEND_UNSUPPORTED",
+          `unsupported frontend ${syntax.value}: wharf builds Dockerfiles only (# syntax=docker/dockerfile)`,
+          { syntax: syntax.value },
+        );
+      }
+      const result = parseDockerfile(r.dockerfile);
+      for (const w of result.warnings) this.emit({ type: "warning", message: `${w.short} (line ${w.line})` });
+      return { result, stages: parseStages(result.ast) };
+    });
+    this.#expander = new Expander(parsed.result.escapeToken);
+    if (r.contextDir !== "") {
+      this.#ignorePatterns = await this.vertex("[internal] load .dockerignore", async () => {
+        const choice = r.dockerfilePath && r.dockerfilePath !== "-" ? { dockerfile: r.dockerfilePath } : {};
+        return (await readContextIgnorePatterns({ contextDir: r.contextDir, ...choice })).patterns;
+      });
+    }
+    this.#metaArgs = this.#resolveMetaArgs(parsed.stages.metaArgs);
+    this.#plan = planStages(parsed.stages, this.#metaArgs, this.#expander, r.target);
+    await this.#prepareSecrets();
+    try {
+      for (const index of this.#plan.order) this.#stage(index);
+      const state = await this.#stage(this.#plan.target);
+      await Promise.all([...this.#stageResults.values()]);
+      if (Object.keys(r.labels).length > 0) state.run.Labels = { ...(state.run.Labels ?? {}), ...r.labels };
+      const epoch =
+        r.sourceDateEpoch === undefined
+          ? undefined
+          : new Date(r.sourceDateEpoch * 1000).toISOString().replace(".000Z", "Z");
+      fillHistoryTimes(state, epoch);
+      const documents = imageDocuments(state);
+      await touchBuildCache(r.store.db, this.#hits);
+      const unusedArgs = Object.keys(r.buildArgs).filter((k) => !this.#consumed.has(k) && !isPredefined(k));
+      return {
+        documents,
+        source: new BuiltImageSource(r.store, documents),
+        unusedArgs,
+        nextVertex: () => this.#nextVertex++,
+        rootfs: () => this.#rootfs(state),
+        release: () => this.lease.release(),
+      };
+    } finally {
+      if (this.#secretDir) await rm(this.#secretDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Meta ARGs (before the first FROM) over the predefined platform ARGs, with --build-arg values. */
+  #resolveMetaArgs(
+    metaArgs: readonly { args: { key: string; value: string | undefined }[] }[],
+  ): Map<string, string> {
+    const scope = platformArgs(defaultPlatform(), this.request.platform);
+    for (const cmd of metaArgs) {
+      for (const arg of cmd.args) {
+        if (Object.hasOwn(this.request.buildArgs, arg.key)) {
+          scope.set(arg.key, this.request.buildArgs[arg.key]!);
+          this.#consumed.add(arg.key);
+        } else if (arg.value !== undefined) {
+          scope.set(arg.key, this.#expander.word(arg.value, scope));
+        }
+      }
+    }
+    return scope;
+  }
+
+  #stage(index: number): Promise<StageState> {
+    let result = this.#stageResults.get(index);
+    if (!result) {
+      result = this.#buildStage(this.#plan.stages[index]!);
+      this.#stageResults.set(index, result);
+    }
+    return result;
+  }
+
+  async #buildStage(planned: PlannedStage): Promise<StageState> {
+    await Promise.all([...planned.deps].map((d) => this.#stage(d)));
+    const counter = { index: 0 };
+    const label = (text: string) => {
+      counter.index += 1;
+      const width = String(planned.total).length;
+      const prefix = planned.label ? `${planned.label} ` : "";
+      return `[${prefix}${String(counter.index).padStart(width)}/${planned.total}] ${text}`;
+    };
+    const state = await this.#baseState(planned, label);
+    const vars = new StageVars(
+      state.run.Env,
+      new Map(Object.entries(this.request.buildArgs)),
+      this.#metaArgs,
+      this.#consumed,
+    );
+    const triggers = state.run.OnBuild ?? [];
+    state.run.OnBuild = null;
+    const commands: { cmd: Command; onbuild: boolean }[] = [
+      ...triggers.map((t) => ({ cmd: parseTrigger(t), onbuild: true })),
+      ...planned.stage.commands.map((cmd) => ({ cmd, onbuild: false })),
+    ];
+    for (const { cmd, onbuild } of commands) {
+      try {
+        await this.#command(
+          cmd,
+          state,
+          vars,
+          planned,
+          onbuild ? (t: string) => label(`ONBUILD ${t}`) : label,
+        );
+      } catch (err) {
+        throw locate(err, cmd.startLine, cmd.endLine);
+      }
+    }
+    return state;
+  }
+
+  async #baseState(planned: PlannedStage, label: (text: string) => string): Promise<StageState> {
+    const { base } = planned;
+    const platform = this.request.platform;
+    if (base.kind === "stage") {
+      const parent = await this.#stage(base.index);
+      const state = new StageState(parent.config, parent.layers, parent.cacheKey);
+      state.history = structuredClone(parent.history);
+      await this.vertex(
+        label(`FROM ${this.#plan.stages[base.index]!.stage.name || base.index}`),
+        async () => undefined,
+      );
+      return state;
+    }
+    if (base.kind === "scratch") {
+      counterSkip(label);
+      return new StageState(scratchConfig(platform), [], baseKey("scratch", formatPlatform(platform)));
+    }
+    const ref = await this.vertex(`[internal] load metadata for ${base.name}`, () =>
+      this.request.resolveBase(base.name, platform),
+    );
+    const image = await loadBaseImage(this.request.store, ref, this.lease);
+    await this.vertex(label(`FROM ${base.name}@${ref.digest}`), async () => undefined);
+    return new StageState(image.config, image.layers, baseKey(ref.digest, formatPlatform(platform)));
+  }
+
+  async #command(
+    cmd: Command,
+    state: StageState,
+    vars: StageVars,
+    planned: PlannedStage,
+    label: (text: string) => string,
+  ): Promise<void> {
+    if (applyMetadata(cmd, state, vars, this.#expander)) return;
+    const ctx = this.#layerContext();
+    const name = label(displayName(cmd, this.#expander, vars));
+    switch (cmd.type) {
+      case "RUN":
+        await this.vertex(
+          name,
+          (id) =>
+            runInstruction(
+              {
+                ...ctx,
+                network: this.request.network,
+                addHosts: this.request.addHosts,
+                secrets: this.request.secrets,
+                secretFile: (secretId) => this.#secretFiles.get(secretId),
+                ...(this.request.signal ? { signal: this.request.signal } : {}),
+                onOutput: (stream, data) => this.emit({ type: "log", id, stream, data }),
+              } satisfies RunContext,
+              cmd,
+              state,
+              vars,
+            ),
+          (cached) => cached,
+        );
+        return;
+      case "COPY":
+      case "ADD": {
+        const resolved = await this.#copySource(cmd.type === "COPY" ? cmd.from : "", planned);
+        try {
+          await this.vertex(
+            name,
+            () => copyInstruction(ctx, cmd, state, vars, this.#expander, resolved),
+            (c) => c,
+          );
+        } finally {
+          await resolved.release();
+        }
+        return;
+      }
+      case "WORKDIR":
+        await this.vertex(
+          name,
+          () => workdirInstruction(ctx, cmd, state, vars, this.#expander),
+          (c) => c,
+        );
+        return;
+      default:
+        throw new WharfError("BUILD_INVALID", `unknown instruction: ${(cmd as Command).name}`);
+    }
+  }
+
+  #layerContext(): LayerStepContext {
+    const r = this.request;
+    return {
+      store: r.store,
+      snapshots: this.snapshots,
+      lease: this.lease,
+      noCache: r.noCache,
+      compression: r.compression,
+      sourceDateEpoch: r.sourceDateEpoch,
+      hits: this.#hits,
+    };
+  }
+
+  readonly #secretFiles = new Map<string, string>();
+
+  /** Secrets are written once, to a private directory, for RUN --mount=type=secret to bind. */
+  async #prepareSecrets(): Promise<void> {
+    if (this.request.secrets.length === 0) return;
+    await mkdir(this.snapshots.tmpDir, { recursive: true });
+    this.#secretDir = await mkdtemp(join(this.snapshots.tmpDir, "secrets-"));
+    for (const s of this.request.secrets) {
+      const file = join(this.#secretDir, s.id);
+      await writeFile(file, s.data, { mode: 0o400 });
+      this.#secretFiles.set(s.id, file);
+    }
+  }
+
+  async #rootfs(state: StageState): Promise<{ dir: string; release(): Promise<void> }> {
+    const view = await this.#readOnlyView(state.layers);
+    return { dir: view.root, release: view.release };
+  }
+
+  /** A read-only view of a layer stack: an overlay of its snapshots (an empty dir for none). */
+  async #readOnlyView(layers: StageState["layers"]): Promise<{ root: string; release(): Promise<void> }> {
+    const lowerDirs = await this.snapshots.lowerDirs(layers);
+    const scratch = await this.snapshots.scratch();
+    if (lowerDirs.length === 0) {
+      await mkdir(join(scratch, "empty"));
+      return { root: join(scratch, "empty"), release: () => rm(scratch, { recursive: true, force: true }) };
+    }
+    const mount = await mountOverlay({ lowerDirs, scratchDir: scratch });
+    return {
+      root: mount.merged,
+      release: async () => {
+        await mount.unmount();
+        await rm(scratch, { recursive: true, force: true });
+      },
+    };
+  }
+
+  /** The root a COPY reads: the context, an earlier stage's root, or an image's. */
+  async #copySource(from: string, planned: PlannedStage): Promise<ResolvedCopySource> {
+    if (!from) {
+      return {
+        source: { root: this.request.contextDir, excludes: this.#ignorePatterns },
+        release: async () => undefined,
+      };
+    }
+    const expanded = this.#expander.word(from, this.#metaArgs);
+    const byName = new Map(this.#plan.stages.filter((s) => s.stage.name).map((s) => [s.stage.name, s.index]));
+    const index = stageRef(expanded, byName, planned.index);
+    let layers: StageState["layers"];
+    let contentKey: string;
+    if (index !== undefined) {
+      const source = await this.#stage(index);
+      layers = source.layers;
+      contentKey = source.cacheKey;
+    } else {
+      const ref = await this.vertex(`[internal] load metadata for ${expanded}`, () =>
+        this.request.resolveBase(expanded, this.request.platform),
+      );
+      const image = await loadBaseImage(this.request.store, ref, this.lease);
+      layers = image.layers;
+      contentKey = ref.digest;
+    }
+    const view = await this.#readOnlyView(layers);
+    return { source: { root: view.root }, contentKey, from, release: view.release };
+  }
+}
+
+/**
+ * The vertex name BuildKit shows: the instruction with variables expanded, its word upper-cased;
+ * RUN keeps its quotes and unset variables as written (dispatchRun's RawQuotes, SkipUnsetEnv).
+ */
+function displayName(cmd: Command, expander: Expander, vars: StageVars): string {
+  let text = cmd.code;
+  try {
+    text = cmd.type === "RUN" ? expander.raw(cmd.code, vars.all()) : expander.word(cmd.code, vars.all());
+  } catch {
+    // BuildKit keeps the text as written when it cannot be expanded.
+  }
+  const space = text.indexOf(" ");
+  return space < 0 ? text.toUpperCase() : text.slice(0, space).toUpperCase() + text.slice(space);
+}
+
+function parseTrigger(expression: string): Command {
+  const parsed = parseDockerfile(expression);
+  const node = parsed.ast.children[0];
+  if (!node || parsed.ast.children.length !== 1) {
+    throw new WharfError("BUILD_INVALID", "onbuild trigger should be a single expression");
+  }
+  return parseCommand(node);
+}
+
+/** The FROM of a scratch stage is no vertex of its own, but it counts in `[k/n]`. */
+function counterSkip(label: (text: string) => string): void {
+  label("");
+}
+
+function isPredefined(name: string): boolean {
+  return (
+    /^(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)$/.test(name) ||
+    /^(HTTPS?|FTP|NO|ALL)_PROXY$/i.test(name) ||
+    name === "SOURCE_DATE_EPOCH"
+  );
+}
+
+function basename(path: string): string {
+  return path === "-" ? "Dockerfile" : (path.split("/").pop() ?? path);
+}
+
+/** Attaches the instruction's lines to a step's error (once: the innermost step wins). */
+function locate(err: unknown, startLine: number, endLine: number): unknown {
+  if (!isWharfError(err) || err.detail.startLine !== undefined) return err;
+  return new WharfError(err.code, err.message, { ...err.detail, startLine, endLine }, { cause: err });
+}

@@ -1,0 +1,91 @@
+/**
+ * COPY and ADD: the sources (the build context, another stage's root or an image's) copied into the
+ * stage's root through an overlay mount (src/build/copy), so the kernel copies parent directories
+ * up with their metadata and the upper dir is exactly the change. The cache key hashes what would
+ * be copied (names, modes, owners, bytes; not mtimes), so a touched file does not invalidate it.
+ */
+import type { AddCommand, CopyCommand } from "../../dockerfile/instructions/commands.ts";
+import { type CopySource, copyIntoRoot, hashCopySources } from "../copy/index.ts";
+import { mountOverlay } from "../run/overlay-mount.ts";
+import { stepKey } from "./cache-key.ts";
+import { type LayerStepContext, layerStep } from "./layer-step.ts";
+import type { Expander } from "./scope.ts";
+import type { StageState } from "./stage-state.ts";
+import type { StageVars } from "./stage-vars.ts";
+
+/** Where a COPY's files come from, with what identifies their content for the cache key. */
+export interface ResolvedCopySource {
+  source: CopySource;
+  /** For a stage or image root: the key of its content (its cache key); undefined for the context. */
+  contentKey?: string;
+  /** The `--from` value as written, for the history. */
+  from?: string;
+  release(): Promise<void>;
+}
+
+export async function copyInstruction(
+  ctx: LayerStepContext,
+  cmd: CopyCommand | AddCommand,
+  state: StageState,
+  vars: StageVars,
+  expander: Expander,
+  resolved: ResolvedCopySource,
+): Promise<boolean> {
+  const expand = (w: string) => expander.word(w, vars.all());
+  const sourcePaths = cmd.sourcePaths.map(expand);
+  const dest = expand(cmd.destPath);
+  const chown = cmd.chown ? expand(cmd.chown) : "";
+  const chmod = cmd.chmod ? expand(cmd.chmod) : "";
+  const inlineFiles = cmd.sourceContents.map((c) => ({
+    path: c.path,
+    data: c.expand ? expander.word(c.data, vars.all()) : c.data,
+  }));
+  const request = {
+    source: resolved.source,
+    sourcePaths,
+    inlineFiles,
+    dest,
+    workdir: state.workdir,
+    ...(chown ? { chown } : {}),
+    ...(chmod ? { chmod } : {}),
+    excludePatterns: cmd.excludePatterns,
+    parents: cmd.type === "COPY" ? cmd.parents : false,
+    unpackArchives: cmd.type === "ADD" ? (cmd.unpack ?? true) : false,
+    ...(ctx.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: ctx.sourceDateEpoch }),
+    instruction: cmd.type,
+  };
+  const content = resolved.contentKey ?? (await hashCopySources(request));
+  const key = stepKey(state.cacheKey, cmd.type, {
+    content,
+    paths: sourcePaths,
+    inline: inlineFiles,
+    dest,
+    workdir: state.workdir,
+    chown,
+    chmod,
+    exclude: cmd.excludePatterns,
+    parents: request.parents,
+    unpack: request.unpackArchives,
+  });
+  // BuildKit's commit message names --parents, --chown and --chmod, not --from.
+  const flags = [
+    request.parents ? "--parents" : "",
+    chown ? `--chown=${chown}` : "",
+    chmod ? `--chmod=${chmod}` : "",
+  ].filter((f) => f);
+  const sources = [...sourcePaths, ...inlineFiles.map((f) => `<<${f.path}`)];
+  const createdBy = `${cmd.type} ${[...flags, ...sources, dest].join(" ")} # buildkit`;
+  return layerStep(ctx, state, key, createdBy, async (ws) => {
+    const mount = await mountOverlay({
+      lowerDirs: ws.lowerDirs,
+      upperDir: ws.upperDir,
+      scratchDir: ws.scratchDir,
+    });
+    try {
+      await copyIntoRoot({ ...request, destRoot: mount.merged });
+      await ws.writeLayer(mount.merged);
+    } finally {
+      await mount.unmount();
+    }
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * A step that makes a layer (RUN, COPY, ADD, WORKDIR): look its key up in the build cache; on a miss,
+ * mount the stage's snapshot stack with a fresh upper directory, let the step change it, write the
+ * upper as the layer blob (into the store), keep the upper as the new chain's snapshot and record the
+ * key. Nothing of a failed step stays: its scratch directory is removed and nothing is recorded.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { chainIds } from "../../images/chain.ts";
+import type { Digest } from "../../oci/digest.ts";
+import { lookupBuildCache, recordBuildCache } from "../../store/build-cache.ts";
+import type { Lease } from "../../store/lease.ts";
+import type { Store } from "../../store/store.ts";
+import { writeLayer } from "../diff/index.ts";
+import type { Snapshots } from "./snapshots.ts";
+import type { StageState } from "./stage-state.ts";
+
+export interface LayerStepContext {
+  store: Store;
+  snapshots: Snapshots;
+  lease: Lease;
+  noCache: boolean;
+  compression: "gzip" | "zstd" | "none";
+  sourceDateEpoch: number | undefined;
+  /** Keys that hit, to mark as used at the end. */
+  hits: string[];
+}
+
+export interface StepWorkspace {
+  lowerDirs: string[];
+  upperDir: string;
+  scratchDir: string;
+  /** Writes the upper dir as the layer; `mergedDir` while the overlay is still mounted. */
+  writeLayer(mergedDir: string | undefined, exclude?: ReadonlySet<string>): Promise<void>;
+}
+
+/** Runs (or reuses) one layer step; returns true when it came from the cache. */
+export async function layerStep(
+  ctx: LayerStepContext,
+  state: StageState,
+  key: string,
+  createdBy: string,
+  execute: (workspace: StepWorkspace) => Promise<void>,
+): Promise<boolean> {
+  if (!ctx.noCache) {
+    const hit = lookupBuildCache(ctx.store.db, key);
+    if (hit && (await ctx.store.blobs.has(hit.layer.digest))) {
+      await ctx.lease.add(hit.layer.digest);
+      state.addLayer(hit.layer, createdBy, hit.created);
+      state.cacheKey = key;
+      ctx.hits.push(key);
+      return true;
+    }
+  }
+  const lowerDirs = await ctx.snapshots.lowerDirs(state.layers);
+  const scratchDir = await ctx.snapshots.scratch();
+  try {
+    if (lowerDirs.length === 0) {
+      // FROM scratch: overlayfs needs a lower dir; an empty one adds nothing.
+      lowerDirs.push(join(scratchDir, "empty"));
+      await mkdir(lowerDirs[0]!);
+    }
+    const upperDir = join(scratchDir, "upper");
+    await mkdir(upperDir, { mode: 0o755 });
+    const blobPath = join(scratchDir, "layer.blob");
+    let written: Awaited<ReturnType<typeof writeLayer>> | undefined;
+    await execute({
+      lowerDirs,
+      upperDir,
+      scratchDir,
+      async writeLayer(mergedDir, exclude) {
+        written = await writeLayer({
+          upperDir,
+          ...(mergedDir === undefined ? {} : { mergedDir }),
+          lowerDirs,
+          ...(exclude ? { exclude } : {}),
+          ...(ctx.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: ctx.sourceDateEpoch }),
+          compression: ctx.compression,
+          outPath: blobPath,
+        });
+      },
+    });
+    if (!written) throw new Error("internal error: the step wrote no layer");
+    const layer = {
+      digest: written.digest as Digest,
+      mediaType: written.mediaType,
+      size: written.size,
+      diffId: written.diffId as Digest,
+    };
+    await ctx.store.adoptBlob(blobPath, layer.digest, ctx.lease);
+    const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]).at(-1)!;
+    await ctx.snapshots.adopt(upperDir, chain);
+    const created =
+      ctx.sourceDateEpoch === undefined ? rfc3339(new Date()) : rfc3339(new Date(ctx.sourceDateEpoch * 1000));
+    await recordBuildCache(
+      ctx.store.db,
+      { key, layer, chainId: chain, created, lastUsed: Date.now() },
+      written.tarSize,
+    );
+    state.addLayer(layer, createdBy, created);
+    state.cacheKey = key;
+    return false;
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/** Go's time.RFC3339Nano as BuildKit writes history times (UTC, no trailing zeros). */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.?0*Z$/, "Z");
+}

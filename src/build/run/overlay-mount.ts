@@ -1,0 +1,123 @@
+/**
+ * An overlayfs view of a stack of layer directories, mounted with the `mount` tool. The kernel
+ * takes the options as one page (4096 bytes), which long absolute paths of many layers overflow,
+ * so, as Docker's overlay2 driver does with its `l/` links, every directory gets a short symbolic
+ * link ("0", "1", ..., "u" for the upper) in a private directory and `mount` runs there with
+ * relative paths: 60 layers take about 200 bytes.
+ */
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { WharfError } from "../../errors.ts";
+import { runCommand } from "./command.ts";
+
+export interface OverlayMount {
+  merged: string;
+  unmount(): Promise<void>;
+}
+
+export interface OverlayOptions {
+  /** Top first. */
+  lowerDirs: readonly string[];
+  /** Receives the changes; omit for a read-only view of the lower dirs. */
+  upperDir?: string;
+  /** The mount's private directory (merged dir, work dir, links) is made here; with an upper dir
+   *  it must be on the upper dir's file system (overlayfs wants the work dir beside the upper). */
+  scratchDir: string;
+}
+
+/** The kernel's limit for mount data: one page, with its terminating NUL. */
+const MAX_OPTIONS = 4095;
+
+/**
+ * Index, redirects and metacopy off: each would record state in xattrs of the upper dir (copy-up
+ * origins, renamed directories, metadata-only copies) that a layer differ reading the upper dir as
+ * a plain tree of changes would miss; with them off the upper dir is a complete record.
+ */
+const FEATURES = "index=off,redirect_dir=off,metacopy=off";
+
+export async function mountOverlay(opts: OverlayOptions): Promise<OverlayMount> {
+  const { lowerDirs, upperDir } = opts;
+  if (lowerDirs.length === 0) {
+    throw new WharfError("MOUNT_FAILED", "overlay mount needs at least one lower directory");
+  }
+  // Synchronous set-up: a handful of small calls, cheaper than the thread pool's round trips.
+  const dir = mkdtempSync(join(resolve(opts.scratchDir), "ovl-"));
+  const merged = join(dir, "m");
+  try {
+    const lowers = lowerDirs.map((_, i) => String(i));
+    mkdirSync(merged);
+    for (const [i, lower] of lowerDirs.entries()) symlinkSync(resolve(lower), join(dir, String(i)));
+    let options: string;
+    if (upperDir !== undefined) {
+      symlinkSync(resolve(upperDir), join(dir, "u"));
+      mkdirSync(join(dir, "w"));
+      if (statSync(upperDir).dev !== statSync(dir).dev) {
+        throw new WharfError(
+          "MOUNT_FAILED",
+          `overlay upper dir ${upperDir} and scratch dir ${opts.scratchDir} are on different file systems`,
+          { upperDir, scratchDir: opts.scratchDir },
+        );
+      }
+      options = `lowerdir=${lowers.join(":")},upperdir=u,workdir=w,${FEATURES}`;
+    } else {
+      // Without an upper dir overlayfs wants two lower dirs; an empty one at the bottom adds nothing.
+      if (lowers.length === 1) {
+        mkdirSync(join(dir, "e"));
+        lowers.push("e");
+      }
+      options = `lowerdir=${lowers.join(":")},${FEATURES}`;
+    }
+    if (options.length > MAX_OPTIONS) {
+      throw new WharfError("MOUNT_FAILED", `too many layers for one overlay mount: ${lowerDirs.length}`, {
+        layers: lowerDirs.length,
+      });
+    }
+    const result = await runCommand("mount", ["-t", "overlay", "overlay", "-o", options, merged], dir);
+    if (result.code !== 0) {
+      throw new WharfError("MOUNT_FAILED", `overlay mount failed: ${result.stderr}`, { options });
+    }
+  } catch (err) {
+    await removeUnlessMounted(dir, merged);
+    throw err;
+  }
+  let unmounted: Promise<void> | undefined;
+  return {
+    merged,
+    unmount: () => {
+      unmounted ??= unmountAndRemove(dir, merged);
+      return unmounted;
+    },
+  };
+}
+
+async function unmountAndRemove(dir: string, merged: string): Promise<void> {
+  const result = await runCommand("umount", [merged]);
+  if (result.code !== 0 && (await isMountPoint(dir, merged))) {
+    // Busy (a process of the step still holds a file): detach it; the kernel frees it once released.
+    const lazy = await runCommand("umount", ["-l", merged]);
+    if (await isMountPoint(dir, merged)) {
+      throw new WharfError("MOUNT_FAILED", `cannot unmount ${merged}: ${lazy.stderr || result.stderr}`, {
+        merged,
+      });
+    }
+  }
+  // A few links and empty dirs: synchronous is quicker.
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Removes the mount's private directory, but never through a live mount (that would delete layer files). */
+async function removeUnlessMounted(dir: string, merged: string): Promise<void> {
+  if (await isMountPoint(dir, merged)) return;
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** An overlay mount has a device of its own, so a merged dir on its parent's device is not mounted. */
+async function isMountPoint(dir: string, merged: string): Promise<boolean> {
+  try {
+    const [m, d] = await Promise.all([stat(merged), stat(dir)]);
+    return m.dev !== d.dev;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Unpacks one layer's tar into its own directory, in overlayfs's lower-directory format (docker's
+ * overlay2 ApplyLayer into an empty diff directory): whiteouts become character devices 0,0, an
+ * opaque directory becomes explicit whiteouts of what the layers below show in it.
+ *
+ * The tar is untrusted. Nothing is created, changed or read outside `destDir`: names that climb out
+ * (`../x`), a symlink anywhere in an entry's path (from this layer or already in `destDir`) and hard
+ * links to anything but a regular file inside are refused as LAYER_UNSAFE, never resolved or clamped.
+ */
+import { resolve } from "node:path";
+import { extract, type Header } from "tar-stream";
+import { isWharfError, noSpaceError, WharfError } from "../errors.ts";
+import { cleanEntryName, entryMetadata, invalidEntry, whiteoutKind } from "./unpack-header.ts";
+import { LowerStack } from "./unpack-lower.ts";
+import { LayerTree } from "./unpack-tree.ts";
+
+export interface UnpackOptions {
+  /** The unpacked directories of the layers below, top first (already in overlay lower format). */
+  lowerDirs: readonly string[];
+  /** Called with bytes of tar consumed, for progress. */
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface UnpackResult {
+  entries: number;
+  bytes: number;
+}
+
+type TarParser = ReturnType<typeof extract>;
+
+/** Unpacks one layer's (already decompressed) tar into `destDir` (an existing empty directory). */
+export async function unpackLayer(
+  tar: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+  destDir: string,
+  options: UnpackOptions,
+): Promise<UnpackResult> {
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+  const tree = new LayerTree(resolve(destDir), new LowerStack(options.lowerDirs.map((d) => resolve(d))));
+  const parser = extract();
+  let bytes = 0;
+  let entries = 0;
+  const onAbort = (): void => {
+    parser.destroy(signal?.reason);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const feeding = feed(tar as AsyncIterable<Uint8Array | string>, parser, (n) => {
+    bytes += n;
+    onProgress?.(bytes);
+  });
+  try {
+    for await (const entry of parser) {
+      signal?.throwIfAborted();
+      entries += 1;
+      // tar-stream's entry streams are streamx Readables: async iterables of Buffers.
+      await applyEntry(tree, entry.header, entry as AsyncIterable<unknown> as AsyncIterable<Uint8Array>);
+    }
+    signal?.throwIfAborted();
+    await tree.finish();
+    return { entries, bytes };
+  } catch (err) {
+    parser.destroy();
+    await feeding;
+    await tree.settle();
+    throw unpackError(err, signal);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Writes the input into the parser with backpressure; a failure of the input destroys the parser. */
+async function feed(
+  input: AsyncIterable<Uint8Array | string>,
+  parser: TarParser,
+  consumed: (bytes: number) => void,
+): Promise<void> {
+  try {
+    for await (const chunk of input) {
+      // Leaving the loop ends the input (a stream is destroyed).
+      if (parser.destroyed) return;
+      if (typeof chunk === "string") throw new TypeError("a layer tar must be read as bytes, not text");
+      consumed(chunk.byteLength);
+      if (!parser.write(chunk)) await drained(parser);
+    }
+    // streamx's typings ask for an argument; without data, end() only ends.
+    parser.end(undefined);
+  } catch (err) {
+    parser.destroy(err as Error);
+  }
+}
+
+function drained(parser: TarParser): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      parser.off("drain", done);
+      parser.off("close", done);
+      resolve();
+    };
+    parser.on("drain", done);
+    parser.on("close", done);
+  });
+}
+
+async function discard(content: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of content);
+}
+
+async function applyEntry(
+  tree: LayerTree,
+  header: Header,
+  content: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const name = header.name;
+  const rel = cleanEntryName(name);
+  const type = header.type as string | null;
+  if (rel === "") {
+    // The root: a directory entry (`./`) gives it its metadata; anything else cannot replace it.
+    if (type === "directory") await tree.directory("", entryMetadata(header), name);
+    return await discard(content);
+  }
+  const whiteout = whiteoutKind(rel);
+  if (whiteout.kind !== "none") {
+    if (whiteout.kind === "whiteout") await tree.whiteout(whiteout.dir, whiteout.target, rel);
+    else if (whiteout.kind === "opaque") await tree.opaque(whiteout.dir, rel);
+    return await discard(content);
+  }
+  switch (type) {
+    case "file":
+    case "contiguous-file":
+      return await tree.file(rel, entryMetadata(header), content, rel);
+    case "directory":
+      await tree.directory(rel, entryMetadata(header), rel);
+      break;
+    case "symlink":
+      await tree.symlink(rel, header.linkname ?? "", entryMetadata(header), rel);
+      break;
+    case "link":
+      await tree.hardlink(rel, header.linkname ?? "", rel);
+      break;
+    case "character-device":
+    case "block-device":
+    case "fifo": {
+      const metadata = entryMetadata(header);
+      const kind = type === "fifo" ? "fifo" : type === "character-device" ? "char" : "block";
+      await tree.device(
+        rel,
+        { kind, major: header.devmajor, minor: header.devminor, mode: metadata.mode, metadata },
+        rel,
+      );
+      break;
+    }
+    default:
+      throw invalidEntry(rel, `has an unsupported type (${type ?? "unknown"})`);
+  }
+  await discard(content);
+}
+
+function unpackError(err: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (isWharfError(err)) return err;
+  const full = noSpaceError(err);
+  if (full) return full;
+  // tar-stream's own errors carry no code (a cut-off tar, a bad header checksum).
+  if (
+    err instanceof Error &&
+    (err as NodeJS.ErrnoException).code === undefined &&
+    !(err instanceof TypeError)
+  ) {
+    const why = /unexpected end/i.test(err.message) ? "truncated tar" : err.message;
+    return new WharfError("LAYER_INVALID", `invalid layer tar: ${why}`, {}, { cause: err });
+  }
+  return err;
+}
