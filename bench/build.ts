@@ -3,7 +3,7 @@
  * dockerd 20.10's BuildKit (0.8, through Debian's docker 20.10 client), its legacy builder, buildah
  * 1.28 (`bud --isolation oci --runtime runc`) and podman 4.3 `build` (runc).
  *
- *   node bench/build.ts [--runs N] [--contexts small,nodeapp] [--cache DIR] [--dir DIR]
+ *   node bench/build.ts [--runs N] [--contexts small,nodeapp] [--builders wharf,docker] [--cache DIR] [--dir DIR]
  *                       [--cli auto|dist|src] [--no-setup]
  *
  * - A docker-registry of the bench's own holds the bases: HOST/busybox:latest (the busybox fixture)
@@ -111,6 +111,7 @@ function containersStore(dir: string, registry: string): { env: NodeJS.ProcessEn
 async function main(): Promise<void> {
   const { values, runs } = lib.parseBenchArgs(5, {
     contexts: { type: "string", default: "small,nodeapp" },
+    builders: { type: "string", default: "" },
     cache: { type: "string", default: join(homedir(), ".cache", "wharf-bench") },
   });
   const contexts = values.contexts.split(",").map((c) => c.trim()) as BuildFixture[];
@@ -252,6 +253,16 @@ async function main(): Promise<void> {
     }
 
     // 4. The bases pulled into every builder's store (untimed).
+    // --builders wharf,buildkit: only those (names as printed, matched by prefix, any case).
+    const only = values.builders
+      .split(",")
+      .map((n) => n.trim().toLowerCase())
+      .filter((n) => n);
+    if (only.length > 0) {
+      for (const b of builders) {
+        if (!only.some((n) => b.name.toLowerCase().startsWith(n))) b.unavailable = "not chosen (--builders)";
+      }
+    }
     for (const b of builders) {
       if (b.unavailable) continue;
       try {

@@ -2,14 +2,16 @@
 # wharf's main job on a fresh machine, offline: a local registry (Debian's docker-registry) holding
 # the shared busybox fixtures; `wharf pull` from it into a scratch store; `wharf push` of that image to
 # a `wharf serve` of its own; `wharf save` / `rmi` / `load` round trip; `wharf copy --all` of the
-# multi-platform image into an OCI layout; `wharf images` and `wharf system check` at the end.
+# multi-platform image into an OCI layout; `wharf build` of the small fixture context FROM that
+# registry's busybox (RUN through runc, COPY, the build cache on a rebuild), pushed to the wharf serve;
+# `wharf images` and `wharf system check` at the end.
 # Usage: scripts/demo.sh [IMAGE-TAG]   (after `npm ci`; installs docker-registry and skopeo if missing)
 # Whatever it starts (docker-registry, wharf serve) it stops by PID and waits for, then removes its
 # work directory (under $TMPDIR): on success, on a failed step, and on SIGINT/SIGTERM (exit 130/143).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fixtures=../shared/fixtures/oci
-for p in docker-registry skopeo; do
+for p in docker-registry skopeo runc; do
   command -v "$p" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$p"; }
 done
 # Built before anything is started, so that a failed build leaves nothing running.
@@ -68,5 +70,14 @@ wharf rmi "$image"
 wharf load -i "$work/busybox.tar"
 # Every platform of the index into an OCI layout, the index digest unchanged.
 wharf copy --all "docker://$image" "oci:$work/layout:latest"
+# A Dockerfile built layer by layer (RUN in runc on overlayfs), its history, a rebuild from the cache,
+# and the image pushed to wharf's own registry.
+cp -r ../shared/fixtures/build/small "$work/context" && chmod -R u+w "$work/context"
+built="127.0.0.1:$serve_port/demo/small:1"
+wharf build --progress plain --build-arg "REGISTRY=127.0.0.1:$port" -t "$built" "$work/context"
+wharf history "$built"
+wharf build -q --build-arg "REGISTRY=127.0.0.1:$port" -t "$built" "$work/context"
+wharf push "$built"
 wharf images --digests
+wharf system df
 wharf system check

@@ -45,6 +45,12 @@ export async function unpackLayer(
     parser.destroy(signal?.reason);
   };
   signal?.addEventListener("abort", onAbort, { once: true });
+  // A parser failure (a cut-off tar, an input error) reaches the entry being read as a bare
+  // "Stream was destroyed": the parser's own error is the one to report.
+  let parserError: unknown;
+  parser.on("error", (err) => {
+    parserError ??= err;
+  });
   const feeding = feed(tar as AsyncIterable<Uint8Array | string>, parser, (n) => {
     bytes += n;
     onProgress?.(bytes);
@@ -63,7 +69,7 @@ export async function unpackLayer(
     parser.destroy();
     await feeding;
     await tree.settle();
-    throw unpackError(err, signal);
+    throw unpackError(parserError ?? err, signal);
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }

@@ -69,7 +69,7 @@ class BuildRun {
   readonly lease;
   readonly snapshots: Snapshots;
   #nextVertex = 1;
-  readonly #hits: string[] = [];
+  readonly #hits: LayerStepContext["hits"] = [];
   readonly #consumed = new Set<string>();
   readonly #stageResults = new Map<number, Promise<StageState>>();
   #plan!: BuildPlan;
@@ -150,7 +150,11 @@ class BuildRun {
           : new Date(r.sourceDateEpoch * 1000).toISOString().replace(".000Z", "Z");
       fillHistoryTimes(state, epoch);
       const documents = imageDocuments(state);
-      await touchBuildCache(r.store.db, this.#hits);
+      await this.lease.addAll(this.#hits.map((h) => h.digest));
+      await touchBuildCache(
+        r.store.db,
+        this.#hits.map((h) => h.key),
+      );
       const unusedArgs = Object.keys(r.buildArgs).filter((k) => !this.#consumed.has(k) && !isPredefined(k));
       return {
         documents,
@@ -192,8 +196,8 @@ class BuildRun {
     return result;
   }
 
+  /** A stage waits for its base stage only; a `COPY --from` waits for its source when it gets there. */
   async #buildStage(planned: PlannedStage): Promise<StageState> {
-    await Promise.all([...planned.deps].map((d) => this.#stage(d)));
     const counter = { index: 0 };
     const label = (text: string) => {
       counter.index += 1;

@@ -22,8 +22,8 @@ export interface LayerStepContext {
   noCache: boolean;
   compression: "gzip" | "zstd" | "none";
   sourceDateEpoch: number | undefined;
-  /** Keys that hit, to mark as used at the end. */
-  hits: string[];
+  /** Cache hits, to mark as used and lease at the end. */
+  hits: { key: string; digest: Digest }[];
 }
 
 export interface StepWorkspace {
@@ -44,11 +44,12 @@ export async function layerStep(
 ): Promise<boolean> {
   if (!ctx.noCache) {
     const hit = lookupBuildCache(ctx.store.db, key);
+    // No lease per hit: the cache row itself keeps the blob from GC (gc.ts marks build_cache), and
+    // the hits are leased together at the end, before the export (builder.ts).
     if (hit && (await ctx.store.blobs.has(hit.layer.digest))) {
-      await ctx.lease.add(hit.layer.digest);
       state.addLayer(hit.layer, createdBy, hit.created);
       state.cacheKey = key;
-      ctx.hits.push(key);
+      ctx.hits.push({ key, digest: hit.layer.digest });
       return true;
     }
   }
