@@ -9,22 +9,11 @@
  * mkdir, symlink and link all fail with EEXIST on an existing name, which is then removed (unlink,
  * or rm of a directory, which does not follow links either) and created again.
  */
-import { constants } from "node:fs";
-import {
-  type FileHandle,
-  lchown,
-  link,
-  lstat,
-  lutimes,
-  mkdir,
-  open,
-  readdir,
-  rm,
-  symlink,
-  unlink,
-} from "node:fs/promises";
+import { constants, lchownSync, lutimesSync, symlinkSync } from "node:fs";
+import { type FileHandle, link, lstat, mkdir, open, readdir, rm, unlink } from "node:fs/promises";
 import { writevAll } from "../util/write-all.ts";
 import { DeviceBatch, type DeviceNode, WHITEOUT } from "./unpack-devices.ts";
+import { writeSmallFile } from "./unpack-files.ts";
 import {
   childOf,
   cleanEntryName,
@@ -46,10 +35,12 @@ interface DirMetadata {
 
 const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY;
-/** Files whose last bytes, owner, mode and times are still being written while the next entries unpack. */
+/** Large files whose last bytes, owner, mode and times are still being written while the next entries unpack. */
 const MAX_OPEN_FILES = 16;
-/** File data is written in batches of this many bytes (a small file: one writev). */
+/** File data is written in batches of this many bytes. */
 const WRITE_BATCH = 1 << 20;
+/** Files up to this size are written with synchronous calls (see unpack-files.ts). */
+const SMALL_FILE = 1 << 20;
 /** Directories whose metadata is applied at once at the end. */
 const DIR_METADATA_CONCURRENCY = 16;
 
@@ -183,8 +174,10 @@ export class LayerTree {
     this.#dirMetadata.set(rel, metadata);
   }
 
+  /** A regular file of `size` bytes (from its header): small ones at once, large ones streamed. */
   async file(
     rel: string,
+    size: number,
     metadata: EntryMetadata,
     content: AsyncIterable<Uint8Array>,
     entry: string,
@@ -192,6 +185,12 @@ export class LayerTree {
     this.#throwFileFailure();
     await this.#ensureDir(parentOf(rel), entry);
     const path = this.#abs(rel);
+    if (size <= SMALL_FILE) {
+      // Read first: a tar that ends inside the entry leaves no file open.
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of content) chunks.push(chunk);
+      return await this.#create(rel, async () => writeSmallFile(path, CREATE_FILE, chunks, metadata));
+    }
     const handle = await this.#create(rel, () => open(path, CREATE_FILE, 0o600));
     let chunks: Uint8Array[] = [];
     let buffered = 0;
@@ -262,9 +261,12 @@ export class LayerTree {
     if (target === "") throw invalidEntry(entry, "is a symbolic link without a target");
     await this.#ensureDir(parentOf(rel), entry);
     const path = this.#abs(rel);
-    await this.#create(rel, () => symlink(target, path));
-    await lchown(path, metadata.uid, metadata.gid);
-    await lutimes(path, metadata.atime, metadata.mtime);
+    // Synchronous calls, as for small files (unpack-files.ts): busybox is 270 symlinks.
+    await this.#create(rel, async () => {
+      symlinkSync(target, path);
+      lchownSync(path, metadata.uid, metadata.gid);
+      lutimesSync(path, metadata.atime, metadata.mtime);
+    });
   }
 
   /**

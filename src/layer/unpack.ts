@@ -8,6 +8,7 @@
  * links to anything but a regular file inside are refused as LAYER_UNSAFE, never resolved or clamped.
  */
 import { resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { extract, type Header } from "tar-stream";
 import { isWharfError, noSpaceError, WharfError } from "../errors.ts";
 import { cleanEntryName, entryMetadata, invalidEntry, whiteoutKind } from "./unpack-header.ts";
@@ -51,7 +52,8 @@ export async function unpackLayer(
   parser.on("error", (err) => {
     parserError ??= err;
   });
-  const feeding = feed(tar as AsyncIterable<Uint8Array | string>, parser, (n) => {
+  const parserClosed = new Promise<void>((resolve) => parser.once("close", () => resolve()));
+  void feed(tar as AsyncIterable<Uint8Array | string>, parser, (n) => {
     bytes += n;
     onProgress?.(bytes);
   });
@@ -67,7 +69,10 @@ export async function unpackLayer(
     return { entries, bytes };
   } catch (err) {
     parser.destroy();
-    await feeding;
+    // The feeder stops at its next chunk; a stream is stopped now (an input that stalls must not
+    // keep the failure from being reported).
+    if (typeof (tar as { destroy?: unknown }).destroy === "function") (tar as Readable).destroy();
+    await parserClosed;
     await tree.settle();
     throw unpackError(parserError ?? err, signal);
   } finally {
@@ -75,7 +80,10 @@ export async function unpackLayer(
   }
 }
 
-/** Writes the input into the parser with backpressure; a failure of the input destroys the parser. */
+/**
+ * Writes the input into the parser with backpressure; a failure of the input destroys the parser.
+ * Never rejects.
+ */
 async function feed(
   input: AsyncIterable<Uint8Array | string>,
   parser: TarParser,
@@ -134,7 +142,10 @@ async function applyEntry(
   switch (type) {
     case "file":
     case "contiguous-file":
-      return await tree.file(rel, entryMetadata(header), content, rel);
+      // tar-stream would hand over a PAX sparse file's map as its content: refuse, never corrupt.
+      if (isSparse(header))
+        throw invalidEntry(rel, "is a sparse file (GNU.sparse PAX records), not supported");
+      return await tree.file(rel, header.size, entryMetadata(header), content, rel);
     case "directory":
       await tree.directory(rel, entryMetadata(header), rel);
       break;
@@ -160,6 +171,11 @@ async function applyEntry(
       throw invalidEntry(rel, `has an unsupported type (${type ?? "unknown"})`);
   }
   await discard(content);
+}
+
+function isSparse(header: Header): boolean {
+  const pax = header.pax;
+  return pax !== null && typeof pax === "object" && Object.keys(pax).some((k) => k.startsWith("GNU.sparse."));
 }
 
 function unpackError(err: unknown, signal: AbortSignal | undefined): unknown {
