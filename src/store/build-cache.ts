@@ -56,17 +56,24 @@ export function listBuildCache(db: StoreDb): BuildCacheEntry[] {
 
 /**
  * Records a step's layer, and the layer's diff ID and uncompressed tar size (`tarSize`) as a pull
- * would, so that an image made of it need not read the blob again.
+ * would, so that an image made of it need not read the blob again. A key another process recorded
+ * meanwhile (two builds of one Dockerfile at once) is kept unless `replace`: the row returned is the
+ * one in the store, so both builds go on with the same layer and time, and make the same image.
  */
-export function recordBuildCache(db: StoreDb, entry: BuildCacheEntry, tarSize: number): Promise<void> {
+export function recordBuildCache(
+  db: StoreDb,
+  entry: BuildCacheEntry,
+  tarSize: number,
+  replace = false,
+): Promise<BuildCacheEntry> {
   return db.write(() => {
     db.sqlite
       .prepare("INSERT OR IGNORE INTO layer_info (digest, diff_id, uncompressed_size) VALUES (?, ?, ?)")
       .run(entry.layer.digest, entry.layer.diffId, tarSize);
     db.sqlite
       .prepare(
-        `INSERT OR REPLACE INTO build_cache (cache_key, layer_digest, media_type, size, diff_id, chain_id, created,
-           last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR ${replace ? "REPLACE" : "IGNORE"} INTO build_cache (cache_key, layer_digest, media_type, size,
+           diff_id, chain_id, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         entry.key,
@@ -78,6 +85,10 @@ export function recordBuildCache(db: StoreDb, entry: BuildCacheEntry, tarSize: n
         entry.created,
         entry.lastUsed,
       );
+    const row = db.sqlite
+      .prepare("SELECT * FROM build_cache WHERE cache_key = ?")
+      .get(entry.key) as unknown as Row;
+    return fromRow(row);
   });
 }
 

@@ -14,9 +14,9 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { extract, type Header } from "tar-stream";
 import { WharfError } from "../../errors.ts";
+import { joinRoot, resolveRelative, splitPath } from "../root-path.ts";
 import { type ArchiveCompression, openDecompressed } from "./archive-detect.ts";
 import type { ChownIds } from "./chown.ts";
-import { joinRoot, resolveRelative, splitPath } from "./scoped-path.ts";
 
 const run = promisify(execFile);
 
@@ -103,7 +103,7 @@ async function unpackEntry(
   const parentRel = slash < 0 ? "" : rel.slice(0, slash);
   const base = slash < 0 ? rel : rel.slice(slash + 1);
   // Links among the parents resolve inside the destination, as in BuildKit's chroot.
-  const parent = joinRoot(destDir, await resolveRelative(destDir, parentRel));
+  const parent = joinRoot(destDir, resolveRelative(destDir, parentRel));
   await mkdir(parent, { recursive: true, mode: 0o755 });
   const target = rel === "" ? destDir : `${parent}/${base}`;
   const isDir = header.type === "directory";
@@ -128,7 +128,7 @@ async function unpackEntry(
     case "link": {
       const linkRel = entryPath(header.linkname, destDir);
       const ls = linkRel.lastIndexOf("/");
-      const linkParent = await resolveRelative(destDir, ls < 0 ? "" : linkRel.slice(0, ls));
+      const linkParent = resolveRelative(destDir, ls < 0 ? "" : linkRel.slice(0, ls));
       await link(joinRoot(joinRoot(destDir, linkParent), linkRel.slice(ls + 1)), target);
       break;
     }

@@ -8,7 +8,7 @@
  */
 import { open } from "node:fs/promises";
 import { WharfError } from "../../errors.ts";
-import { resolveInRoot } from "./scoped-path.ts";
+import { resolveInRoot } from "../root-path.ts";
 
 export interface ChownIds {
   uid: number;
@@ -79,7 +79,7 @@ function atoi(field: string | undefined): number {
 
 /** The ":"-split lines of a passwd or group file; a missing file is no entries (as BuildKit). */
 async function readDatabase(root: string, file: string): Promise<string[][]> {
-  const path = await resolveInRoot(root, file);
+  const path = resolveInRoot(root, file);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, "r");

@@ -46,13 +46,13 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { noSpaceError, WharfError } from "../../errors.ts";
+import { cleanAbsolute, resolveInRoot } from "../root-path.ts";
 import { unpackArchive } from "./archive-unpack.ts";
 import { type Chmod, parseChmod } from "./chmod.ts";
 import { type ChownIds, resolveChown } from "./chown.ts";
 import type { CopyRequest, CopyResult } from "./copy-request.ts";
 import { type CopyPlan, planCopy, type SourceEntry, type SourceItem } from "./copy-sources.ts";
 import { forEachLimited, TimeSlicer } from "./limited.ts";
-import { cleanAbsolute, resolveInRoot } from "./scoped-path.ts";
 
 /** Files from this size on are copied through the thread pool, this many at once. */
 const LARGE_FILE = 1 << 20;
@@ -101,11 +101,7 @@ async function copyRequest(req: CopyRequest): Promise<CopyResult> {
     createdDirs: [],
     result: { files: 0, bytes: 0 },
   };
-  if (
-    plan.items.length > 1 &&
-    !dest.isDir &&
-    !(await isDirectory(await resolveInRoot(req.destRoot, dest.path)))
-  ) {
+  if (plan.items.length > 1 && !dest.isDir && !(await isDirectory(resolveInRoot(req.destRoot, dest.path)))) {
     const instruction = req.instruction ?? "COPY";
     throw new WharfError(
       "BUILD_COPY_INVALID",
@@ -128,7 +124,7 @@ async function copyItem(
 ): Promise<void> {
   if (item.kind === "archive") {
     // BuildKit's unpack: into the destination itself, made 0755 whatever --chmod says.
-    const destAbs = await resolveInRoot(ctx.destRoot, dest.path);
+    const destAbs = resolveInRoot(ctx.destRoot, dest.path);
     await mkdirAll(ctx, destAbs, 0o755);
     const r = await unpackArchive(
       item.abs,
@@ -142,8 +138,8 @@ async function copyItem(
   }
   // fsutil's Copy: the destination's directory (or the destination itself for "dir/") first.
   const ensure = dest.isDir ? dest.path : parentOf(dest.path);
-  await mkdirAll(ctx, await resolveInRoot(ctx.destRoot, ensure), parentMode(ctx));
-  const destAbs = await resolveInRoot(ctx.destRoot, dest.path);
+  await mkdirAll(ctx, resolveInRoot(ctx.destRoot, ensure), parentMode(ctx));
+  const destAbs = resolveInRoot(ctx.destRoot, dest.path);
   const isDir = item.kind === "tree" && item.isDir;
   const existing = await statOrUndefined(destAbs);
   const target = !isDir && existing?.isDirectory() === true ? `${destAbs}/${item.name}` : destAbs;

@@ -14,10 +14,10 @@ import { WharfError } from "../../errors.ts";
 import { pathMatch } from "../../oci/path-match.ts";
 import { listContext } from "../context/context-walk.ts";
 import { type MatchInfo, NO_MATCH_INFO, PatternMatcher } from "../context/pattern-matcher.ts";
+import { cleanAbsolute, joinRoot, resolveRelative, splitPath } from "../root-path.ts";
 import { type ArchiveCompression, detectArchive } from "./archive-detect.ts";
 import type { CopyRequest } from "./copy-request.ts";
 import { TimeSlicer } from "./limited.ts";
-import { cleanAbsolute, joinRoot, resolveRelative, splitPath } from "./scoped-path.ts";
 
 export type EntryKind = "dir" | "file" | "symlink" | "char" | "block" | "fifo" | "socket";
 
@@ -117,7 +117,7 @@ export async function planCopy(req: PlanRequest): Promise<CopyPlan> {
       throw notFound(src);
     }
     for (const match of matches) {
-      const rel = await resolveRelative(view.root, match, { visible: view.visible });
+      const rel = resolveRelative(view.root, match, { visible: view.visible });
       const abs = joinRoot(view.root, rel);
       const st = rel === "" || isVisible(view, rel) ? await lstatOrUndefined(abs) : undefined;
       if (st === undefined) throw notFound(wildcard ? `/${match}` : src);
@@ -185,7 +185,7 @@ export function containsWildcards(name: string): boolean {
 async function resolveWildcards(view: SourceView, src: string): Promise<string[]> {
   const parts = splitPath(src);
   const first = parts.findIndex((p) => containsWildcards(p));
-  const base = await resolveRelative(view.root, parts.slice(0, first).join("/"), { visible: view.visible });
+  const base = resolveRelative(view.root, parts.slice(0, first).join("/"), { visible: view.visible });
   const pattern = parts.slice(first).join("/");
   // "*", "?" and classes without "/" never match across a "/": no need to walk deeper than the pattern.
   const maxDepth = pattern.includes("[") ? Number.POSITIVE_INFINITY : parts.length - first;

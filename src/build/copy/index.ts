@@ -1,4 +1,6 @@
 /** COPY and ADD file operations and their content hash for the build cache. */
+
+export { cleanAbsolute, resolveInRoot, resolveRelative } from "../root-path.ts";
 export { addUrlFileName, type FetchedUrl, fetchAddUrl } from "./add-url.ts";
 export { type ArchiveCompression, detectArchive, detectCompression } from "./archive-detect.ts";
 export { type UnpackResult, unpackArchive } from "./archive-unpack.ts";
@@ -13,4 +15,3 @@ export {
 export { copyIntoRoot, destinationPath } from "./copy-files.ts";
 export type { CopyRequest, CopyResult, CopySource, InlineFile } from "./copy-request.ts";
 export { type CopyPlan, planCopy, type SourceEntry, type SourceItem } from "./copy-sources.ts";
-export { cleanAbsolute, resolveInRoot, resolveRelative } from "./scoped-path.ts";

@@ -1,6 +1,7 @@
 /**
  * The build cache as a whole: what `system df` counts as Build Cache (cache records, the unpacked
- * snapshots, and layer blobs only the cache keeps) and `builder prune`: cache records dropped
+ * snapshots no image stands on, and layer blobs only the cache keeps) and `builder prune`: cache
+ * records dropped
  * (all with `all`, else those last used before `until`), then the snapshots no image and no
  * remaining record stands on, then the store's GC for the blobs they held.
  */
@@ -15,25 +16,39 @@ import { Snapshots } from "./snapshots.ts";
 
 export interface BuildCacheUsage {
   records: number;
+  /** Snapshots that no stored image stands on (those of images count as the images' own storage). */
   snapshots: number;
-  /** Bytes of the snapshots plus the layer blobs no image references. */
+  /** What `builder prune -a` would reclaim: those snapshots plus the layer blobs only the cache keeps. */
   size: number;
 }
 
 export async function buildCacheUsage(store: Store): Promise<BuildCacheUsage> {
   const entries = listBuildCache(store.db);
-  const imageBlobs = new Set(
-    store.read((r) => r.list().flatMap((i) => i.layers.map((l) => l.digest as string))),
-  );
+  const images = store.read((r) => r.list());
+  const imageBlobs = new Set(images.flatMap((i) => i.layers.map((l) => l.digest as string)));
+  const imageChains = chainsOf(images);
   let size = 0;
   for (const digest of new Set(entries.map((e) => e.layer.digest))) {
     if (imageBlobs.has(digest)) continue;
     size += (await store.blobs.stat(digest))?.size ?? 0;
   }
   const snapshots = new Snapshots(store);
-  const names = await readdir(snapshots.dir).catch(() => [] as string[]);
-  for (const name of names) size += await diskUsage(join(snapshots.dir, name));
-  return { records: entries.length, snapshots: names.length, size };
+  let count = 0;
+  for (const name of await readdir(snapshots.dir).catch(() => [] as string[])) {
+    if (imageChains.has(`sha256:${name}`)) continue;
+    count += 1;
+    size += await diskUsage(join(snapshots.dir, name));
+  }
+  return { records: entries.length, snapshots: count, size };
+}
+
+/** The ChainIDs of every stored image's layer stacks: their snapshots are the images' unpacked form. */
+function chainsOf(images: readonly { layers: readonly { diffId: string }[] }[]): Set<string> {
+  const chains = new Set<string>();
+  for (const image of images) {
+    for (const chain of chainIds(image.layers.map((l) => l.diffId as Digest))) chains.add(chain);
+  }
+  return chains;
 }
 
 export interface BuildCachePruneResult {
@@ -48,10 +63,9 @@ export async function pruneBuildCacheAll(
 ): Promise<BuildCachePruneResult> {
   const before = options.all ? undefined : (options.until ?? Date.now());
   const removed = await pruneBuildCache(store.db, before);
-  const keep = new Set<string>();
-  for (const image of store.read((r) => r.list())) {
-    for (const chain of chainIds(image.layers.map((l) => l.diffId as Digest))) keep.add(chain);
-  }
+  // Snapshots of stored images stay (docker keeps its images unpacked too); the rest goes with -a,
+  // or when no remaining record stands on it.
+  const keep = chainsOf(store.read((r) => r.list()));
   if (!options.all) for (const entry of listBuildCache(store.db)) keep.add(entry.chainId);
   const snapshots = new Snapshots(store);
   const removedSnapshots: string[] = [];

@@ -13,7 +13,9 @@ import { parseStages } from "../../dockerfile/instructions/stages.ts";
 import { parseDockerfile } from "../../dockerfile/parser.ts";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { defaultPlatform, formatPlatform } from "../../oci/platform.ts";
+import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.ts";
 import { touchBuildCache } from "../../store/build-cache.ts";
+import type { ManifestRef } from "../../store/records.ts";
 import { readContextIgnorePatterns } from "../context/dockerignore-file.ts";
 import { mountOverlay } from "../run/overlay-mount.ts";
 import { loadBaseImage } from "./base-image.ts";
@@ -23,7 +25,7 @@ import { BuiltImageSource, fillHistoryTimes, type ImageDocuments, imageDocuments
 import type { LayerStepContext } from "./layer-step.ts";
 import { applyMetadata } from "./metadata-steps.ts";
 import type { BuildEvent, BuildRequest } from "./request.ts";
-import { type RunContext, runInstruction } from "./run-instruction.ts";
+import { type MountSource, type RunContext, runInstruction } from "./run-instruction.ts";
 import { Expander, platformArgs } from "./scope.ts";
 import { Snapshots } from "./snapshots.ts";
 import { type BuildPlan, type PlannedStage, planStages, stageRef } from "./stage-plan.ts";
@@ -198,14 +200,17 @@ class BuildRun {
 
   /** A stage waits for its base stage only; a `COPY --from` waits for its source when it gets there. */
   async #buildStage(planned: PlannedStage): Promise<StageState> {
-    const counter = { index: 0 };
+    // BuildKit's prefixCommand: `[name k/n]`, n counting the base's ONBUILD triggers too.
+    const counter = { index: 0, total: planned.total };
     const label = (text: string) => {
       counter.index += 1;
-      const width = String(planned.total).length;
+      const width = String(counter.total).length;
       const prefix = planned.label ? `${planned.label} ` : "";
-      return `[${prefix}${String(counter.index).padStart(width)}/${planned.total}] ${text}`;
+      return `[${prefix}${String(counter.index).padStart(width)}/${counter.total}] ${text}`;
     };
-    const state = await this.#baseState(planned, label);
+    const state = await this.#baseState(planned, label, (triggers) => {
+      counter.total += triggers;
+    });
     const vars = new StageVars(
       state.run.Env,
       new Map(Object.entries(this.request.buildArgs)),
@@ -234,28 +239,37 @@ class BuildRun {
     return state;
   }
 
-  async #baseState(planned: PlannedStage, label: (text: string) => string): Promise<StageState> {
+  async #baseState(
+    planned: PlannedStage,
+    label: (text: string) => string,
+    countTriggers: (n: number) => void,
+  ): Promise<StageState> {
     const { base } = planned;
     const platform = this.request.platform;
     if (base.kind === "stage") {
+      // No vertex: BuildKit's stage inherits its base stage's state as it is.
       const parent = await this.#stage(base.index);
       const state = new StageState(parent.config, parent.layers, parent.cacheKey);
       state.history = structuredClone(parent.history);
-      await this.vertex(
-        label(`FROM ${this.#plan.stages[base.index]!.stage.name || base.index}`),
-        async () => undefined,
-      );
+      state.layerTimes = [...parent.layerTimes];
+      countTriggers(state.run.OnBuild?.length ?? 0);
       return state;
     }
     if (base.kind === "scratch") {
-      counterSkip(label);
       return new StageState(scratchConfig(platform), [], baseKey("scratch", formatPlatform(platform)));
     }
-    const ref = await this.vertex(`[internal] load metadata for ${base.name}`, () =>
-      this.request.resolveBase(base.name, platform),
-    );
+    const name = displayReference(base.name);
+    let ref: ManifestRef;
+    try {
+      ref = await this.vertex(`[internal] load metadata for ${name}`, () =>
+        this.request.resolveBase(base.name, platform),
+      );
+    } catch (err) {
+      throw locate(err, planned.stage.startLine, planned.stage.endLine);
+    }
     const image = await loadBaseImage(this.request.store, ref, this.lease);
-    await this.vertex(label(`FROM ${base.name}@${ref.digest}`), async () => undefined);
+    countTriggers(image.config.config?.OnBuild?.length ?? 0);
+    await this.vertex(label(`FROM ${name}@${ref.digest}`), async () => undefined);
     return new StageState(image.config, image.layers, baseKey(ref.digest, formatPlatform(platform)));
   }
 
@@ -281,12 +295,15 @@ class BuildRun {
                 addHosts: this.request.addHosts,
                 secrets: this.request.secrets,
                 secretFile: (secretId) => this.#secretFiles.get(secretId),
+                mountSource: (from) => this.#mountSource(from, planned),
+                cacheMountDir: (cacheId) => this.snapshots.cacheMountDir(cacheId),
                 ...(this.request.signal ? { signal: this.request.signal } : {}),
                 onOutput: (stream, data) => this.emit({ type: "log", id, stream, data }),
               } satisfies RunContext,
               cmd,
               state,
               vars,
+              this.#expander,
             ),
           (cached) => cached,
         );
@@ -367,6 +384,17 @@ class BuildRun {
     };
   }
 
+  /** The root a `RUN --mount=type=bind` reads: the context, or a stage's or image's root. */
+  async #mountSource(from: string, planned: PlannedStage): Promise<MountSource> {
+    const resolved = await this.#copySource(from, planned);
+    return {
+      root: resolved.source.root,
+      ...(resolved.contentKey ? { contentKey: resolved.contentKey } : {}),
+      ...(resolved.source.excludes ? { excludes: resolved.source.excludes } : {}),
+      release: resolved.release,
+    };
+  }
+
   /** The root a COPY reads: the context, an earlier stage's root, or an image's. */
   async #copySource(from: string, planned: PlannedStage): Promise<ResolvedCopySource> {
     if (!from) {
@@ -421,9 +449,13 @@ function parseTrigger(expression: string): Command {
   return parseCommand(node);
 }
 
-/** The FROM of a scratch stage is no vertex of its own, but it counts in `[k/n]`. */
-function counterSkip(label: (text: string) => string): void {
-  label("");
+/** A base image's name as BuildKit shows it: normalised (`docker.io/library/busybox:latest`). */
+function displayReference(name: string): string {
+  try {
+    return referenceString(tagNameOnly(parseNormalizedNamed(name)));
+  } catch {
+    return name;
+  }
 }
 
 function isPredefined(name: string): boolean {

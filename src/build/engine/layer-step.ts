@@ -93,12 +93,14 @@ export async function layerStep(
     await ctx.snapshots.adopt(upperDir, chain);
     const created =
       ctx.sourceDateEpoch === undefined ? rfc3339(new Date()) : rfc3339(new Date(ctx.sourceDateEpoch * 1000));
-    await recordBuildCache(
+    const recorded = await recordBuildCache(
       ctx.store.db,
       { key, layer, chainId: chain, created, lastUsed: Date.now() },
       written.tarSize,
+      ctx.noCache,
     );
-    state.addLayer(layer, createdBy, created);
+    if (recorded.layer.digest !== layer.digest) await ctx.lease.add(recorded.layer.digest);
+    state.addLayer(recorded.layer, createdBy, recorded.created);
     state.cacheKey = key;
     return false;
   } finally {

@@ -5,6 +5,7 @@
  * of the chain it tops. Every snapshot is made in `<store>/build/tmp/` and renamed into place, so a
  * half-made one is never seen; two builds making the same one keep whichever lands first.
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -36,6 +37,15 @@ export class Snapshots {
 
   pathOf(chainId: Digest): string {
     return join(this.dir, chainId.replace(/^sha256:/, ""));
+  }
+
+  /** The directory of `RUN --mount=type=cache,id=ID`: kept between builds, gone with builder prune. */
+  cacheMountDir(id: string): string {
+    return join(
+      this.#store.paths.buildDir,
+      "cache-mounts",
+      createHash("sha256").update(id).digest("hex").slice(0, 32),
+    );
   }
 
   /** A private scratch directory for one step (its upper, work and merged dirs). */

@@ -17,7 +17,7 @@ export interface PlannedStage {
   deps: Set<number>;
   /** The stage's name in progress lines: its AS name, `stage-N` when it has none (multi-stage only). */
   label: string;
-  /** FROM plus the instructions that make a vertex (RUN, COPY, ADD, WORKDIR): the n of `[k/n]`. */
+  /** FROM of an image plus the instructions that make a vertex (RUN, COPY, ADD, WORKDIR): the n of `[k/n]`. */
   total: number;
 }
 
@@ -63,7 +63,9 @@ export function planStages(
       }
     }
     if (stage.name !== "") byName.set(stage.name, index);
-    const total = 1 + stage.commands.filter((c) => VERTEX_TYPES.has(c.type)).length;
+    // BuildKit counts a FROM only when it loads an image (not scratch, not another stage).
+    const total =
+      (base.kind === "image" ? 1 : 0) + stage.commands.filter((c) => VERTEX_TYPES.has(c.type)).length;
     return { index, stage, base, deps, label: stage.name, total };
   });
   if (stages.length > 1) for (const s of stages) s.label ||= `stage-${s.index}`;

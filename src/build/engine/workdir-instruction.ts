@@ -6,9 +6,9 @@
 import { chown, lstat, mkdir } from "node:fs/promises";
 import { posix } from "node:path";
 import type { WorkdirCommand } from "../../dockerfile/instructions/commands.ts";
+import { resolveInRoot } from "../root-path.ts";
 import { mountOverlay } from "../run/overlay-mount.ts";
 import { resolveUser } from "../run/passwd.ts";
-import { resolveInRoot } from "../run/root-path.ts";
 import { stepKey } from "./cache-key.ts";
 import { type LayerStepContext, layerStep } from "./layer-step.ts";
 import type { Expander } from "./scope.ts";
@@ -55,7 +55,7 @@ async function mkdirAs(root: string, dir: string, uid: number, gid: number): Pro
   let current = "/";
   for (const part of dir.split("/").filter((p) => p)) {
     current = posix.join(current, part);
-    const host = await resolveInRoot(root, current);
+    const host = resolveInRoot(root, current);
     const existing = await lstat(host).catch(() => undefined);
     if (existing?.isDirectory()) continue;
     await mkdir(host, { mode: 0o755 });

@@ -16,8 +16,8 @@
  */
 import { lstatSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { posix } from "node:path";
+import { resolveInRoot } from "../root-path.ts";
 import { runCommand } from "./command.ts";
-import { resolveInRoot } from "./root-path.ts";
 
 interface Times {
   atimeNs: bigint;

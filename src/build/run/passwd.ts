@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { WharfError } from "../../errors.ts";
-import { resolveInRoot } from "./root-path.ts";
+import { resolveInRoot } from "../root-path.ts";
 
 export interface ExecUser {
   uid: number;

@@ -10,11 +10,11 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { lstat, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { WharfError } from "../../errors.ts";
+import { resolveInRoot } from "../root-path.ts";
 import { DEFAULT_HOSTNAME, type ExtraHost, hostsFile, resolvConf } from "./etc-files.ts";
 import { collectStubCandidates, removeStubs } from "./mount-stubs.ts";
 import { mountOverlay, type OverlayMount } from "./overlay-mount.ts";
 import { type ExecUser, resolveUser } from "./passwd.ts";
-import { resolveInRoot } from "./root-path.ts";
 import { prepareRunMounts, type RunMount } from "./run-mounts.ts";
 import { findRunc, runcDelete, runcError, runcRun } from "./runc.ts";
 import { type NetworkMode, type Rlimit, runcSpec, specMounts } from "./runc-spec.ts";

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type BuildResult, build } from "../../build/engine/builder.ts";
 import type { BuildEvent, BuildRequest, NetworkChoice } from "../../build/engine/request.ts";
-import { WharfError } from "../../errors.ts";
+import { isWharfError, WharfError } from "../../errors.ts";
 import { findImageRecord } from "../../images/local-manifest.ts";
 import { defaultPlatform, formatPlatform, type Platform, parsePlatform } from "../../oci/platform.ts";
 import {
@@ -264,9 +264,13 @@ async function resolveBase(
     const pulled = await pullImage(store, named, source, { platform });
     return pulled.image.manifest;
   } catch (err) {
+    // BuildKit's words: `NAME: failed to resolve source metadata for REF: REF: not found`.
+    const reason = isWharfError(err, "REGISTRY_NOT_FOUND")
+      ? `${referenceString(named)}: not found`
+      : (err as Error).message;
     throw new WharfError(
       "BUILD_BASE_INVALID",
-      `${familiarString(named)}: failed to resolve source metadata for ${referenceString(named)}: ${(err as Error).message}`,
+      `${familiarString(named)}: failed to resolve source metadata for ${referenceString(named)}: ${reason}`,
       { platform: formatPlatform(platform) },
       { cause: err },
     );

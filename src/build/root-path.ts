@@ -3,10 +3,12 @@
  * continuity's fs.RootPath, which BuildKit resolves COPY sources and destinations with): an
  * absolute link target starts again at the root, ".." stops at the root, so the result never
  * leaves it. Components that do not exist are kept as written (cleaned), so the result can name
- * a path still to be created.
+ * a path still to be created. One module for every host-side access to a root wharf builds (COPY,
+ * WORKDIR, /etc/passwd, mount stubs), so a hostile image cannot point us at the host's files.
+ * Synchronous: a few lstat calls cost less than the thread pool's round trips.
  */
-import { lstat, readlink } from "node:fs/promises";
-import { WharfError } from "../../errors.ts";
+import { lstatSync, readlinkSync } from "node:fs";
+import { WharfError } from "../errors.ts";
 
 /** Linux's MAXSYMLINKS is 40; continuity allows 255 before giving up. */
 const MAX_LINKS = 255;
@@ -22,21 +24,13 @@ export interface ScopedPathOptions {
 }
 
 /** `path` (absolute or relative, either way taken from the root) resolved inside `root`. */
-export async function resolveInRoot(
-  root: string,
-  path: string,
-  options: ScopedPathOptions = {},
-): Promise<string> {
-  const rel = await resolveRelative(root, path, options);
+export function resolveInRoot(root: string, path: string, options: ScopedPathOptions = {}): string {
+  const rel = resolveRelative(root, path, options);
   return joinRoot(root, rel);
 }
 
 /** As resolveInRoot, but the result relative to the root ("" for the root itself). */
-export async function resolveRelative(
-  root: string,
-  path: string,
-  options: ScopedPathOptions = {},
-): Promise<string> {
+export function resolveRelative(root: string, path: string, options: ScopedPathOptions = {}): string {
   const followFinal = options.followFinal ?? true;
   const pending = splitPath(path);
   const resolved: string[] = [];
@@ -52,10 +46,7 @@ export async function resolveRelative(
       break;
     }
     const rel = resolved.length === 0 ? name : `${resolved.join("/")}/${name}`;
-    const target = await linkTarget(
-      joinRoot(root, rel),
-      options.visible === undefined || options.visible(rel),
-    );
+    const target = linkTarget(joinRoot(root, rel), options.visible === undefined || options.visible(rel));
     if (target === undefined) {
       resolved.push(name);
       continue;
@@ -81,12 +72,12 @@ export async function resolveRelative(
 const MISSING = Symbol("missing");
 
 /** The link's target, undefined for anything else, MISSING when nothing (visible) is there. */
-async function linkTarget(abs: string, visible: boolean): Promise<string | undefined | typeof MISSING> {
+function linkTarget(abs: string, visible: boolean): string | undefined | typeof MISSING {
   if (!visible) return MISSING;
   try {
-    const st = await lstat(abs);
+    const st = lstatSync(abs);
     if (!st.isSymbolicLink()) return undefined;
-    return await readlink(abs);
+    return readlinkSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return MISSING;
