@@ -106,6 +106,8 @@ export type ErrorCode =
   | "BUILD_SECRET_MISSING"
   | "BUILD_UNSUPPORTED"
   | "BUILD_PLATFORM_UNSUPPORTED"
+  /** A --cache-from export that is malformed or does not match its blobs (build cache transfer). */
+  | "BUILD_CACHE_INVALID"
   // cli
   | "USAGE";
 
@@ -138,10 +140,13 @@ export function isWharfError(err: unknown, code?: ErrorCode): err is WharfError 
  */
 export function noSpaceError(err: unknown, path?: string): WharfError | undefined {
   if (isWharfError(err, "NO_SPACE")) return err;
-  const e = err as { code?: unknown; errcode?: unknown; syscall?: unknown; path?: unknown } | undefined;
+  const e = err as
+    | { code?: unknown; errcode?: unknown; syscall?: unknown; path?: unknown; dest?: unknown }
+    | undefined;
   const sqliteFull = typeof e?.errcode === "number" && (e.errcode & 0xff) === 13;
   if (e?.code !== "ENOSPC" && e?.code !== "EDQUOT" && !sqliteFull) return undefined;
-  const where = typeof e.path === "string" ? e.path : path;
+  // copyfile names its source in `path` and the file that could not be written in `dest`.
+  const where = typeof e.dest === "string" ? e.dest : typeof e.path === "string" ? e.path : path;
   const syscall = typeof e.syscall === "string" ? e.syscall : "write";
   const quota = e.code === "EDQUOT" ? " (disk quota exceeded)" : "";
   const message = `no space left on device${quota}${where === undefined ? "" : `: ${syscall} ${where}`}`;

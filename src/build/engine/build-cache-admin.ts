@@ -13,6 +13,7 @@ import { listBuildCache, pruneBuildCache } from "../../store/build-cache.ts";
 import { collectGarbage } from "../../store/gc.ts";
 import type { Store } from "../../store/store.ts";
 import { Snapshots } from "./snapshots.ts";
+import { cleanStaleScratch } from "./stale-scratch.ts";
 
 export interface BuildCacheUsage {
   records: number;
@@ -61,6 +62,8 @@ export async function pruneBuildCacheAll(
   store: Store,
   options: { all?: boolean; until?: number } = {},
 ): Promise<BuildCachePruneResult> {
+  // A dead build's overlay mounts still use the snapshots: undo them before removing any.
+  await cleanStaleScratch(new Snapshots(store).tmpDir).catch(() => undefined);
   const before = options.all ? undefined : (options.until ?? Date.now());
   const removed = await pruneBuildCache(store.db, before);
   // Snapshots of stored images stay (docker keeps its images unpacked too); the rest goes with -a,

@@ -4,7 +4,7 @@
  * the config, RUN/COPY/ADD/WORKDIR make layers through the cache (layer-step.ts). The result is the
  * target stage's image as documents plus an ImageSource, for the copy engine to put anywhere.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { detectSyntax } from "../../dockerfile/directives.ts";
 import type { Command } from "../../dockerfile/instructions/commands.ts";
@@ -14,13 +14,16 @@ import { parseDockerfile } from "../../dockerfile/parser.ts";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { defaultPlatform, formatPlatform } from "../../oci/platform.ts";
 import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.ts";
-import { touchBuildCache } from "../../store/build-cache.ts";
+import { type BuildCacheEntry, lookupBuildCache, touchBuildCache } from "../../store/build-cache.ts";
 import type { ManifestRef } from "../../store/records.ts";
 import { readContextIgnorePatterns } from "../context/dockerignore-file.ts";
+import { FileDigestCache } from "../copy/index.ts";
+import { runCommand } from "../run/command.ts";
 import { mountOverlay } from "../run/overlay-mount.ts";
 import { loadBaseImage } from "./base-image.ts";
 import { baseKey } from "./cache-key.ts";
 import { copyInstruction, type ResolvedCopySource } from "./copy-instruction.ts";
+import { loadFileDigests, saveFileDigests } from "./file-digests.ts";
 import { BuiltImageSource, fillHistoryTimes, type ImageDocuments, imageDocuments } from "./image-export.ts";
 import type { LayerStepContext } from "./layer-step.ts";
 import { applyMetadata } from "./metadata-steps.ts";
@@ -31,6 +34,7 @@ import { Snapshots } from "./snapshots.ts";
 import { type BuildPlan, type PlannedStage, planStages, stageRef } from "./stage-plan.ts";
 import { StageState, scratchConfig } from "./stage-state.ts";
 import { StageVars } from "./stage-vars.ts";
+import { cleanStaleScratch } from "./stale-scratch.ts";
 import { workdirInstruction } from "./workdir-instruction.ts";
 
 export interface BuildResult {
@@ -38,6 +42,8 @@ export interface BuildResult {
   source: BuiltImageSource;
   /** Build args given but not consumed by any ARG (BuildKit warns about them). */
   unusedArgs: string[];
+  /** The cache records of every layer step the build used, for `--cache-to`. */
+  cacheEntries(): BuildCacheEntry[];
   /** A progress vertex number for what the caller does next (exporting). */
   nextVertex(): number;
   /** The target's root file system, mounted read-only (type=local and type=tar outputs). */
@@ -72,13 +78,16 @@ class BuildRun {
   readonly snapshots: Snapshots;
   #nextVertex = 1;
   readonly #hits: LayerStepContext["hits"] = [];
+  readonly #used: string[] = [];
   readonly #consumed = new Set<string>();
   readonly #stageResults = new Map<number, Promise<StageState>>();
   #plan!: BuildPlan;
   #expander!: Expander;
   #metaArgs!: Map<string, string>;
   #ignorePatterns: string[] = [];
+  #digestCache = new FileDigestCache();
   #secretDir: string | undefined;
+  #secretRelease: (() => Promise<void>) | undefined;
 
   constructor(request: BuildRequest) {
     this.request = request;
@@ -117,6 +126,8 @@ class BuildRun {
 
   async run(): Promise<BuildResult> {
     const r = this.request;
+    // What a SIGKILLed build left (mounts, runc containers, scratch dirs) goes first; never fatal.
+    await cleanStaleScratch(this.snapshots.tmpDir).catch(() => undefined);
     const name = r.dockerfilePath ?? "Dockerfile";
     const parsed = await this.vertex(`[internal] load build definition from ${basename(name)}`, async () => {
       const syntax = detectSyntax(r.dockerfile);
@@ -138,6 +149,7 @@ class BuildRun {
         return (await readContextIgnorePatterns({ contextDir: r.contextDir, ...choice })).patterns;
       });
     }
+    if (r.contextDir !== "") this.#digestCache = await loadFileDigests(r.store.paths.buildDir);
     this.#metaArgs = this.#resolveMetaArgs(parsed.stages.metaArgs);
     this.#plan = planStages(parsed.stages, this.#metaArgs, this.#expander, r.target);
     await this.#prepareSecrets();
@@ -152,6 +164,7 @@ class BuildRun {
           : new Date(r.sourceDateEpoch * 1000).toISOString().replace(".000Z", "Z");
       fillHistoryTimes(state, epoch);
       const documents = imageDocuments(state);
+      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digestCache);
       await this.lease.addAll(this.#hits.map((h) => h.digest));
       await touchBuildCache(
         r.store.db,
@@ -162,12 +175,16 @@ class BuildRun {
         documents,
         source: new BuiltImageSource(r.store, documents),
         unusedArgs,
+        cacheEntries: () =>
+          [...new Set(this.#used)]
+            .map((key) => lookupBuildCache(r.store.db, key))
+            .filter((e): e is BuildCacheEntry => e !== undefined),
         nextVertex: () => this.#nextVertex++,
         rootfs: () => this.#rootfs(state),
         release: () => this.lease.release(),
       };
     } finally {
-      if (this.#secretDir) await rm(this.#secretDir, { recursive: true, force: true });
+      await this.#secretRelease?.();
     }
   }
 
@@ -291,10 +308,12 @@ class BuildRun {
             runInstruction(
               {
                 ...ctx,
+                platform: this.request.platform,
                 network: this.request.network,
                 addHosts: this.request.addHosts,
                 secrets: this.request.secrets,
                 secretFile: (secretId) => this.#secretFiles.get(secretId),
+                ...(this.#secretDir ? { secretsDir: this.#secretDir } : {}),
                 mountSource: (from) => this.#mountSource(from, planned),
                 cacheMountDir: (cacheId) => this.snapshots.cacheMountDir(cacheId),
                 ...(this.request.signal ? { signal: this.request.signal } : {}),
@@ -344,18 +363,42 @@ class BuildRun {
       compression: r.compression,
       sourceDateEpoch: r.sourceDateEpoch,
       hits: this.#hits,
+      used: this.#used,
+      digestCache: this.#digestCache,
     };
   }
 
   readonly #secretFiles = new Map<string, string>();
 
-  /** Secrets are written once, to a private directory, for RUN --mount=type=secret to bind. */
+  /**
+   * Secrets are written once, to a tmpfs mounted in a claimed scratch dir (never to the store's disk;
+   * a SIGKILLed build's tmpfs is unmounted by the stale-scratch clean-up), for RUN to bind.
+   */
   async #prepareSecrets(): Promise<void> {
     if (this.request.secrets.length === 0) return;
-    await mkdir(this.snapshots.tmpDir, { recursive: true });
-    this.#secretDir = await mkdtemp(join(this.snapshots.tmpDir, "secrets-"));
     for (const s of this.request.secrets) {
-      const file = join(this.#secretDir, s.id);
+      if (!/^[A-Za-z0-9_.-]+$/.test(s.id) || s.id === "." || s.id === "..") {
+        throw new WharfError("USAGE", `invalid secret id "${s.id}": letters, digits, ".", "_" and "-" only`);
+      }
+    }
+    const scratch = await this.snapshots.scratch();
+    const dir = join(scratch, "secrets");
+    await mkdir(dir, { mode: 0o700 });
+    const mounted = await runCommand("mount", ["-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", dir]);
+    if (mounted.code !== 0) {
+      await rm(scratch, { recursive: true, force: true });
+      throw new WharfError(
+        "MOUNT_FAILED",
+        `cannot mount a tmpfs for the build's secrets: ${mounted.stderr.trim()}`,
+      );
+    }
+    this.#secretDir = dir;
+    this.#secretRelease = async () => {
+      await runCommand("umount", [dir]);
+      await rm(scratch, { recursive: true, force: true });
+    };
+    for (const s of this.request.secrets) {
+      const file = join(dir, s.id);
       await writeFile(file, s.data, { mode: 0o400 });
       this.#secretFiles.set(s.id, file);
     }

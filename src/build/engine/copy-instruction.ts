@@ -54,7 +54,8 @@ export async function copyInstruction(
     ...(ctx.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: ctx.sourceDateEpoch }),
     instruction: cmd.type,
   };
-  const content = resolved.contentKey ?? (await hashCopySources(request));
+  const content =
+    resolved.contentKey ?? (await hashCopySources({ ...request, digestCache: ctx.digestCache }));
   const key = stepKey(state.cacheKey, cmd.type, {
     content,
     paths: sourcePaths,

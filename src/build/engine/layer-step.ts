@@ -11,6 +11,7 @@ import type { Digest } from "../../oci/digest.ts";
 import { lookupBuildCache, recordBuildCache } from "../../store/build-cache.ts";
 import type { Lease } from "../../store/lease.ts";
 import type { Store } from "../../store/store.ts";
+import type { FileDigestCache } from "../copy/index.ts";
 import { writeLayer } from "../diff/index.ts";
 import type { Snapshots } from "./snapshots.ts";
 import type { StageState } from "./stage-state.ts";
@@ -22,6 +23,10 @@ export interface LayerStepContext {
   noCache: boolean;
   compression: "gzip" | "zstd" | "none";
   sourceDateEpoch: number | undefined;
+  /** Content digests of context files by their stat, kept between builds (file-digests.ts). */
+  digestCache: FileDigestCache;
+  /** Every step key this build used (hit or made), in order: what --cache-to exports. */
+  used: string[];
   /** Cache hits, to mark as used and lease at the end. */
   hits: { key: string; digest: Digest }[];
 }
@@ -50,6 +55,7 @@ export async function layerStep(
       state.addLayer(hit.layer, createdBy, hit.created);
       state.cacheKey = key;
       ctx.hits.push({ key, digest: hit.layer.digest });
+      ctx.used.push(key);
       return true;
     }
   }
@@ -101,6 +107,7 @@ export async function layerStep(
     );
     if (recorded.layer.digest !== layer.digest) await ctx.lease.add(recorded.layer.digest);
     state.addLayer(recorded.layer, createdBy, recorded.created);
+    ctx.used.push(key);
     state.cacheKey = key;
     return false;
   } finally {

@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import type { RunCommand } from "../../dockerfile/instructions/commands.ts";
 import { parseMount } from "../../dockerfile/instructions/run-mount.ts";
 import { WharfError } from "../../errors.ts";
+import { defaultPlatform, formatPlatform, type Platform } from "../../oci/platform.ts";
 import { quote } from "../../util/go-quote.ts";
 import { hashCopySources } from "../copy/index.ts";
 import { resolveInRoot } from "../root-path.ts";
@@ -20,6 +21,8 @@ import type { StageState } from "./stage-state.ts";
 import type { StageVars } from "./stage-vars.ts";
 
 export interface RunContext extends LayerStepContext {
+  /** The stage's target platform: RUN needs it to be the host's (no emulation here). */
+  platform: Platform;
   /** The root a `--mount=type=bind` reads: the context ("" from) or a stage's or image's, with its content key. */
   mountSource(from: string): Promise<MountSource>;
   /** Where `--mount=type=cache,id=ID` keeps its files between builds. */
@@ -28,6 +31,8 @@ export interface RunContext extends LayerStepContext {
   addHosts: { host: string; ip: string }[];
   secrets: BuildSecret[];
   secretFile(id: string): string | undefined;
+  /** The build's secrets tmpfs: RUN's per-mount copies go there too. */
+  secretsDir?: string;
   signal?: AbortSignal;
   onOutput(stream: "stdout" | "stderr", data: Uint8Array): void;
 }
@@ -53,6 +58,15 @@ export async function runInstruction(
   vars: StageVars,
   expander: Expander,
 ): Promise<boolean> {
+  const host = defaultPlatform();
+  if (ctx.platform.os !== host.os || ctx.platform.architecture !== host.architecture) {
+    throw new WharfError(
+      "BUILD_PLATFORM_UNSUPPORTED",
+      `RUN for ${formatPlatform(ctx.platform)} on this ${formatPlatform(host)} machine: wharf build runs RUN only ` +
+        "for the host's platform (no emulation); stages without RUN can target any platform",
+      { platform: formatPlatform(ctx.platform), host: formatPlatform(host) },
+    );
+  }
   const sources: MountSource[] = [];
   try {
     return await runWithMounts(ctx, cmd, state, vars, await runMounts(ctx, cmd, vars, expander, sources));
@@ -97,7 +111,11 @@ async function runWithMounts(
       stdout: (chunk) => ctx.onOutput("stdout", chunk),
       stderr: (chunk) => ctx.onOutput("stderr", chunk),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      beforeUnmount: (merged) => ws.writeLayer(merged),
+      // A failed command's changes are no layer: writing them would only cost (or fill the disk).
+      beforeUnmount: async (merged, exitCode) => {
+        if (exitCode === 0) await ws.writeLayer(merged);
+      },
+      ...(ctx.secretsDir ? { secretsDir: ctx.secretsDir } : {}),
     });
     if (result.exitCode !== 0) {
       throw new WharfError(

@@ -14,6 +14,7 @@ import { chainIds } from "../../images/chain.ts";
 import type { Digest } from "../../oci/digest.ts";
 import { layerCompression } from "../../oci/mediatype.ts";
 import type { Store } from "../../store/store.ts";
+import { claimScratch } from "./stale-scratch.ts";
 
 export interface LayerRef {
   digest: Digest;
@@ -51,7 +52,7 @@ export class Snapshots {
   /** A private scratch directory for one step (its upper, work and merged dirs). */
   async scratch(): Promise<string> {
     await mkdir(this.tmpDir, { recursive: true });
-    return mkdtemp(join(this.tmpDir, "step-"));
+    return claimScratch(await mkdtemp(join(this.tmpDir, "step-")));
   }
 
   /** The lower dirs of a layer stack, top first, unpacking what is missing. */

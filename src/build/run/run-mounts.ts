@@ -35,6 +35,7 @@ const SECRETS_PARENT = "/dev/shm";
 export async function prepareRunMounts(
   mounts: readonly RunMount[],
   scratchDir: string,
+  secretsParent?: string,
 ): Promise<PreparedMounts> {
   const specs: SpecMount[] = [];
   let secretsDir: string | undefined;
@@ -70,7 +71,7 @@ export async function prepareRunMounts(
         }
         case "secret": {
           const source = await requireSource(m);
-          secretsDir ??= await privateDir(scratchDir);
+          secretsDir ??= await privateDir(scratchDir, secretsParent);
           const copy = join(secretsDir, String(specs.length));
           await copyFile(source, copy);
           await chown(copy, m.uid ?? 0, m.gid ?? 0);
@@ -125,10 +126,10 @@ async function prepareCacheDir(source: string, m: RunMount): Promise<void> {
   if (m.uid !== undefined || m.gid !== undefined) await chown(source, m.uid ?? 0, m.gid ?? 0);
 }
 
-async function privateDir(scratchDir: string): Promise<string> {
-  const parent = (await stat(SECRETS_PARENT).catch(() => undefined))?.isDirectory()
-    ? SECRETS_PARENT
-    : scratchDir;
+async function privateDir(scratchDir: string, secretsParent?: string): Promise<string> {
+  const parent =
+    secretsParent ??
+    ((await stat(SECRETS_PARENT).catch(() => undefined))?.isDirectory() ? SECRETS_PARENT : scratchDir);
   // mkdtemp makes it 0700: only root reaches the copies.
   return mkdtemp(join(parent, "wharf-secrets-"));
 }

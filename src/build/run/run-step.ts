@@ -46,7 +46,9 @@ export interface RunStepOptions {
   /** Abort = SIGKILL the container, clean up, reject with an AbortError. */
   signal?: AbortSignal;
   /** Called after the process exits (and the stubs are removed), while the overlay is still mounted. */
-  beforeUnmount?: (mergedDir: string) => Promise<void>;
+  beforeUnmount?: (mergedDir: string, exitCode: number) => Promise<void>;
+  /** Where secret copies go (a tmpfs the caller mounted); default /dev/shm. */
+  secretsDir?: string;
 }
 
 export interface RunStepResult {
@@ -109,7 +111,7 @@ async function execute(opts: RunStepOptions, runc: string, held: Held): Promise<
   // Synchronous from here to the run: small files and metadata, faster without the thread pool.
   const user = resolveUser(rootfs, opts.user);
   ensureWorkingDir(rootfs, opts.cwd, user);
-  const prepared = await prepareRunMounts(opts.mounts ?? [], opts.scratchDir);
+  const prepared = await prepareRunMounts(opts.mounts ?? [], opts.scratchDir, opts.secretsDir);
   held.releases.push(() => prepared.cleanup());
 
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
@@ -157,7 +159,7 @@ async function execute(opts: RunStepOptions, runc: string, held: Held): Promise<
   }
 
   const removedStubs = await removeStubs(rootfs, stubs);
-  await opts.beforeUnmount?.(rootfs);
+  await opts.beforeUnmount?.(rootfs, exitCode);
   return { exitCode, removedStubs };
 }
 

@@ -50,6 +50,8 @@ export interface BuildFlags {
   addHost?: string[];
   output?: string[];
   push?: boolean;
+  cacheFrom?: string[];
+  cacheTo?: string[];
 }
 
 const COMMAND = "wharf build";
@@ -86,6 +88,13 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
     if (!quiet) progress.handle(event);
   };
 
+  // Loaded only when asked for: the transfer brings the registry client and the OCI layout code.
+  const cacheTransfer =
+    flags.cacheFrom?.length || flags.cacheTo?.length
+      ? await import("../../build/engine/cache-transfer.ts")
+      : undefined;
+  const cacheFrom = (flags.cacheFrom ?? []).map((spec) => cacheTransfer!.parseCacheSpec(spec, "from"));
+  const cacheTo = (flags.cacheTo ?? []).map((spec) => cacheTransfer!.parseCacheSpec(spec, "to"));
   const input = await readBuildInput(path, flags.file);
   const store = await openStore(command);
   let result: BuildResult | undefined;
@@ -113,6 +122,11 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
       onEvent,
       signal: abort.signal,
     };
+    const transfer = { registryClient: (ref: Reference) => registryClient(command, ref.domain) };
+    for (const from of cacheFrom) {
+      const imported = await cacheTransfer!.importBuildCache(store, from, transfer);
+      if (imported.warning && !quiet) process.stderr.write(`WARNING: ${imported.warning}\n`);
+    }
     try {
       result = await build(request);
     } catch (err) {
@@ -130,6 +144,8 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
     }
     const id = result.documents.config.digest;
     await exportOutputs(result, outputs, tags, store, command, quiet ? undefined : progress);
+    for (const to of cacheTo)
+      await cacheTransfer!.exportBuildCache(store, result.cacheEntries(), to, transfer);
     if (flags.iidfile) await writeFile(flags.iidfile, id);
     if (quiet) process.stdout.write(`${id}\n`);
   } finally {
@@ -214,16 +230,10 @@ async function pushTags(
   command: Command,
   say: (text: string) => void,
 ): Promise<void> {
-  const [{ registryClientFor }, { RegistryDestination }] = await Promise.all([
-    import("../../registry/client/client.ts"),
-    import("../../transport/registry-destination.ts"),
-  ]);
-  const { insecureRegistry } = globalOptions(command);
+  const { RegistryDestination } = await import("../../transport/registry-destination.ts");
   for (const tag of tags) {
     say(`pushing ${referenceString(tag)}`);
-    const client = await registryClientFor(tag.domain, {
-      ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
-    });
+    const client = await registryClient(command, tag.domain);
     await copyAndCommit(result.source, new RegistryDestination(client, tag, { ownsClient: true }), {
       names: [referenceString(tag)],
     });
@@ -244,20 +254,20 @@ async function resolveBase(
   const ref = parseNormalizedNamed(name);
   if (!pull) {
     try {
-      return findImageRecord(store, name).manifest;
+      const local = findImageRecord(store, name);
+      // The local image serves when it is of the platform asked for; another platform is pulled.
+      if (local.platform.os === platform.os && local.platform.architecture === platform.architecture) {
+        return local.manifest;
+      }
     } catch (err) {
       if (!(err instanceof WharfError) || err.code !== "IMAGE_NOT_FOUND") throw err;
     }
   }
-  const [{ pullImage }, { RegistrySource }, { registryClientFor }] = await Promise.all([
+  const [{ pullImage }, { RegistrySource }] = await Promise.all([
     import("../../transport/pull.ts"),
     import("../../transport/registry-source.ts"),
-    import("../../registry/client/client.ts"),
   ]);
-  const { insecureRegistry } = globalOptions(command);
-  const client = await registryClientFor(ref.domain, {
-    ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
-  });
+  const client = await registryClient(command, ref.domain);
   const named = ref.digest || ref.tag ? ref : tagNameOnly(ref);
   const source = new RegistrySource(client, named);
   try {
@@ -277,6 +287,15 @@ async function resolveBase(
   } finally {
     await source.close();
   }
+}
+
+/** A client for a registry, with the global --insecure-registry list (loaded when first needed). */
+async function registryClient(command: Command, domain: string) {
+  const { registryClientFor } = await import("../../registry/client/client.ts");
+  const { insecureRegistry } = globalOptions(command);
+  return registryClientFor(domain, {
+    ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
+  });
 }
 
 function parseTag(value: string): Reference {

@@ -32,6 +32,16 @@ export function defineBuild(command: Command): Command {
     .option("--add-host <host:ip>", 'Add a custom host-to-IP mapping (format: "host:ip")', collect)
     .option("-o, --output <spec>", 'Output destination (format: "type=local,dest=path")', collect)
     .option("--push", 'Shorthand for "--output=type=registry"')
+    .option(
+      "--cache-from <spec>",
+      'External cache sources (e.g. "type=local,src=path/to/dir", "type=registry,ref=NAME")',
+      collect,
+    )
+    .option(
+      "--cache-to <spec>",
+      'Cache export destinations (e.g. "type=local,dest=path/to/dir", "type=registry,ref=NAME")',
+      collect,
+    )
     .action(async (path: string, flags: BuildFlags, cmd: Command) =>
       (await import("./build-run.ts")).runBuild(path, flags, cmd),
     );
