@@ -106,6 +106,8 @@ export type ErrorCode =
   | "BUILD_SECRET_MISSING"
   | "BUILD_UNSUPPORTED"
   | "BUILD_PLATFORM_UNSUPPORTED"
+  /** `# check=error=true` and a build check fired. */
+  | "BUILD_LINT_FAILED"
   /** A --cache-from export that is malformed or does not match its blobs (build cache transfer). */
   | "BUILD_CACHE_INVALID"
   // cli

@@ -10,8 +10,10 @@ import { detectSyntax } from "../../dockerfile/directives.ts";
 import type { Command } from "../../dockerfile/instructions/commands.ts";
 import { parseCommand } from "../../dockerfile/instructions/parse-instruction.ts";
 import { parseStages } from "../../dockerfile/instructions/stages.ts";
-import { parseDockerfile } from "../../dockerfile/parser.ts";
+import { type LintWarning, lintDockerfile } from "../../dockerfile/lint/index.ts";
+import { type ParseResult, parseDockerfile } from "../../dockerfile/parser.ts";
 import { isWharfError, WharfError } from "../../errors.ts";
+import type { ImageConfig } from "../../oci/config.ts";
 import { defaultPlatform, formatPlatform } from "../../oci/platform.ts";
 import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.ts";
 import { type BuildCacheEntry, lookupBuildCache, touchBuildCache } from "../../store/build-cache.ts";
@@ -42,6 +44,8 @@ export interface BuildResult {
   source: BuiltImageSource;
   /** Build args given but not consumed by any ARG (BuildKit warns about them). */
   unusedArgs: string[];
+  /** BuildKit's build checks that fired (the CLI prints their summary at the end). */
+  lintWarnings: LintWarning[];
   /** The cache records of every layer step the build used, for `--cache-to`. */
   cacheEntries(): BuildCacheEntry[];
   /** A progress vertex number for what the caller does next (exporting). */
@@ -86,6 +90,8 @@ class BuildRun {
   #metaArgs!: Map<string, string>;
   #ignorePatterns: string[] = [];
   #digestCache = new FileDigestCache();
+  /** The base images' configs by name as written in FROM (expanded): the linter reads their ENV. */
+  readonly #baseConfigs = new Map<string, ImageConfig>();
   #secretDir: string | undefined;
   #secretRelease: (() => Promise<void>) | undefined;
 
@@ -139,7 +145,6 @@ class BuildRun {
         );
       }
       const result = parseDockerfile(r.dockerfile);
-      for (const w of result.warnings) this.emit({ type: "warning", message: `${w.short} (line ${w.line})` });
       return { result, stages: parseStages(result.ast) };
     });
     this.#expander = new Expander(parsed.result.escapeToken);
@@ -163,6 +168,7 @@ class BuildRun {
           ? undefined
           : new Date(r.sourceDateEpoch * 1000).toISOString().replace(".000Z", "Z");
       fillHistoryTimes(state, epoch);
+      const lint = this.#lint(parsed.result);
       const documents = imageDocuments(state);
       if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digestCache);
       await this.lease.addAll(this.#hits.map((h) => h.digest));
@@ -175,6 +181,7 @@ class BuildRun {
         documents,
         source: new BuiltImageSource(r.store, documents),
         unusedArgs,
+        lintWarnings: lint,
         cacheEntries: () =>
           [...new Set(this.#used)]
             .map((key) => lookupBuildCache(r.store.db, key))
@@ -186,6 +193,38 @@ class BuildRun {
     } finally {
       await this.#secretRelease?.();
     }
+  }
+
+  /**
+   * BuildKit's build checks, over the stages the target needs, with the bases' configs (their ENV
+   * and SHELL decide UndefinedVar and JSONArgsRecommended). `# check=error=true` fails the build.
+   */
+  #lint(parsed: ParseResult): LintWarning[] {
+    const r = this.request;
+    const lint = lintDockerfile(r.dockerfile, {
+      parsed,
+      buildArgs: r.buildArgs,
+      target: r.target ?? "",
+      targetPlatform: r.platform,
+      buildPlatform: defaultPlatform(),
+      baseImage: (name) => {
+        const config = this.#baseConfigs.get(name);
+        if (!config) return undefined;
+        return {
+          env: config.config?.Env ?? [],
+          shell: config.config?.Shell ?? [],
+          platform: {
+            os: config.os,
+            architecture: config.architecture,
+            ...(config.variant ? { variant: config.variant } : {}),
+          },
+        };
+      },
+    });
+    if (lint.failure) {
+      throw new WharfError("BUILD_LINT_FAILED", lint.failure, { warnings: lint.warnings.length });
+    }
+    return lint.warnings;
   }
 
   /** Meta ARGs (before the first FROM) over the predefined platform ARGs, with --build-arg values. */
@@ -285,6 +324,7 @@ class BuildRun {
       throw locate(err, planned.stage.startLine, planned.stage.endLine);
     }
     const image = await loadBaseImage(this.request.store, ref, this.lease);
+    this.#baseConfigs.set(base.name, image.config);
     countTriggers(image.config.config?.OnBuild?.length ?? 0);
     await this.vertex(label(`FROM ${name}@${ref.digest}`), async () => undefined);
     return new StageState(image.config, image.layers, baseKey(ref.digest, formatPlatform(platform)));

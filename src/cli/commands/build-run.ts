@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type BuildResult, build } from "../../build/engine/builder.ts";
 import type { BuildEvent, BuildRequest, NetworkChoice } from "../../build/engine/request.ts";
+import { formatLintSummary } from "../../dockerfile/lint/index.ts";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { findImageRecord } from "../../images/local-manifest.ts";
 import { defaultPlatform, formatPlatform, type Platform, parsePlatform } from "../../oci/platform.ts";
@@ -142,6 +143,8 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
         `[Warning] One or more build-args [${result.unusedArgs.join(" ")}] were not consumed\n`,
       );
     }
+    if (!quiet && result.lintWarnings.length > 0)
+      process.stderr.write(`\n${formatLintSummary(result.lintWarnings)}`);
     const id = result.documents.config.digest;
     await exportOutputs(result, outputs, tags, store, command, quiet ? undefined : progress);
     for (const to of cacheTo)

@@ -15,19 +15,22 @@ export interface CheckOptions {
   errorOnWarnings: boolean;
 }
 
-export const NO_CHECK_OPTIONS: CheckOptions = Object.freeze({
-  skipAll: false,
-  skipRules: [],
-  experimentalAll: false,
-  experimentalRules: [],
-  errorOnWarnings: false,
-});
+/** Every rule on (experimental ones off), warnings only. */
+export function defaultCheckOptions(): CheckOptions {
+  return {
+    skipAll: false,
+    skipRules: [],
+    experimentalAll: false,
+    experimentalRules: [],
+    errorOnWarnings: false,
+  };
+}
 
 /** Throws DOCKERFILE_PARSE with BuildKit's message (`invalid check option "x"`). */
 export function parseCheckOptions(value: string): CheckOptions {
   const text = goTrimSpace(value);
-  if (text === "") return { ...NO_CHECK_OPTIONS };
-  const options: CheckOptions = { ...NO_CHECK_OPTIONS, skipRules: [], experimentalRules: [] };
+  const options = defaultCheckOptions();
+  if (text === "") return options;
   // strings.SplitN(s, ";", 3): a third part keeps any further semicolons.
   for (const part of splitN(text, ";", 3)) {
     const eq = part.indexOf("=");

@@ -9,7 +9,7 @@ import { WharfError } from "../../errors.ts";
 import { parseDirective } from "../directives.ts";
 import { type ParseResult, parseDockerfile } from "../parser.ts";
 import { ShellLexer } from "../shell-lexer.ts";
-import { type CheckOptions, NO_CHECK_OPTIONS, parseCheckOptions } from "./check-options.ts";
+import { type CheckOptions, defaultCheckOptions, parseCheckOptions } from "./check-options.ts";
 import { type BaseImageConfig, checkDispatch } from "./dispatch-checks.ts";
 import {
   buildMetaArgs,
@@ -77,7 +77,7 @@ export function lintDockerfile(source: string, options: LintOptions = {}): LintR
       warnings: [],
       failure: undefined,
       error: asWharfError(err),
-      checkOptions: parseCheckOptions(""),
+      checkOptions: defaultCheckOptions(),
     };
   }
   const linter = new RuleLinter(checkOptions);
