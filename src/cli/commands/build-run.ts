@@ -143,10 +143,12 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
         `[Warning] One or more build-args [${result.unusedArgs.join(" ")}] were not consumed\n`,
       );
     }
-    if (!quiet && result.lintWarnings.length > 0)
-      process.stderr.write(`\n${formatLintSummary(result.lintWarnings)}`);
     const id = result.documents.config.digest;
     await exportOutputs(result, outputs, tags, store, command, quiet ? undefined : progress);
+    // After the export, as buildx prints its build checks.
+    if (!quiet && result.lintWarnings.length > 0) {
+      process.stderr.write(`\n${formatLintSummary(result.lintWarnings)}`);
+    }
     for (const to of cacheTo)
       await cacheTransfer!.exportBuildCache(store, result.cacheEntries(), to, transfer);
     if (flags.iidfile) await writeFile(flags.iidfile, id);
