@@ -1,7 +1,6 @@
 /** The stored manifest a user's name for a local image means: what push, save and copy read. */
 import { isWharfError } from "../errors.ts";
 import type { Digest } from "../oci/digest.ts";
-import { parseDocument } from "../oci/document.ts";
 import { isIndexMediaType } from "../oci/mediatype.ts";
 import type { ImageRecord, ManifestRef } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
@@ -37,6 +36,8 @@ export async function findImageTop(store: Store, input: string): Promise<Manifes
       if (isWharfError(err, "STORE_BLOB_UNKNOWN")) continue;
       throw err;
     }
+    // Loaded here: finding an image record (a build's base) needs no schema modules.
+    const { parseDocument } = await import("../oci/document.ts");
     const index = parseDocument(bytes, repoDigest.mediaType);
     if (index.kind !== "index") continue;
     const present = await Promise.all(index.value.manifests.map((m) => store.blobs.has(m.digest as Digest)));

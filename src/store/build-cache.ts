@@ -66,39 +66,46 @@ export function recordBuildCache(
   tarSize: number,
   replace = false,
 ): Promise<BuildCacheEntry> {
-  return db.write(() => {
-    db.sqlite
-      .prepare("INSERT OR IGNORE INTO layer_info (digest, diff_id, uncompressed_size) VALUES (?, ?, ?)")
-      .run(entry.layer.digest, entry.layer.diffId, tarSize);
-    db.sqlite
-      .prepare(
-        `INSERT OR ${replace ? "REPLACE" : "IGNORE"} INTO build_cache (cache_key, layer_digest, media_type, size,
+  return db.write(
+    () => {
+      db.sqlite
+        .prepare("INSERT OR IGNORE INTO layer_info (digest, diff_id, uncompressed_size) VALUES (?, ?, ?)")
+        .run(entry.layer.digest, entry.layer.diffId, tarSize);
+      db.sqlite
+        .prepare(
+          `INSERT OR ${replace ? "REPLACE" : "IGNORE"} INTO build_cache (cache_key, layer_digest, media_type, size,
            diff_id, chain_id, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        entry.key,
-        entry.layer.digest,
-        entry.layer.mediaType,
-        entry.layer.size,
-        entry.layer.diffId,
-        entry.chainId,
-        entry.created,
-        entry.lastUsed,
-      );
-    const row = db.sqlite
-      .prepare("SELECT * FROM build_cache WHERE cache_key = ?")
-      .get(entry.key) as unknown as Row;
-    return fromRow(row);
-  });
+        )
+        .run(
+          entry.key,
+          entry.layer.digest,
+          entry.layer.mediaType,
+          entry.layer.size,
+          entry.layer.diffId,
+          entry.chainId,
+          entry.created,
+          entry.lastUsed,
+        );
+      const row = db.sqlite
+        .prepare("SELECT * FROM build_cache WHERE cache_key = ?")
+        .get(entry.key) as unknown as Row;
+      return fromRow(row);
+      // Advisory: a row lost to a power failure is a cache miss; the blob it names was fsynced.
+    },
+    { durable: false },
+  );
 }
 
 /** Marks entries as used now (a cache hit): `builder prune --filter until=` goes by it. */
 export function touchBuildCache(db: StoreDb, keys: readonly string[], now = Date.now()): Promise<void> {
   if (keys.length === 0) return Promise.resolve();
-  return db.write(() => {
-    const touch = db.sqlite.prepare("UPDATE build_cache SET last_used = ? WHERE cache_key = ?");
-    for (const key of keys) touch.run(now, key);
-  });
+  return db.write(
+    () => {
+      const touch = db.sqlite.prepare("UPDATE build_cache SET last_used = ? WHERE cache_key = ?");
+      for (const key of keys) touch.run(now, key);
+    },
+    { durable: false },
+  );
 }
 
 /** Removes entries (all, or those last used before `before`); returns the removed ones. */

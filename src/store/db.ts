@@ -79,6 +79,11 @@ const MIGRATIONS: Record<number, string> = {
   2: BUILD_CACHE_SCHEMA,
 };
 
+export interface WriteOptions {
+  /** false: the commit may reach the disk later (WAL, synchronous=NORMAL); for advisory rows. */
+  durable?: boolean;
+}
+
 export interface DbOptions {
   /** How long a writer waits for another process's transaction before STORE_LOCKED. */
   lockTimeoutMs?: number;
@@ -146,13 +151,20 @@ export class StoreDb {
    * synchronous on purpose: nothing else in this process can interleave with it on this connection.
    * Waiting for another process's lock yields to the event loop.
    */
-  async write<T>(fn: () => T): Promise<T> {
+  async write<T>(fn: () => T, options: WriteOptions = {}): Promise<T> {
     const deadline = Date.now() + this.#lockTimeoutMs;
     let delay = 2;
+    // An advisory write (a lease, a cache row) need not reach the disk before it returns: WAL keeps
+    // it atomic, a process crash keeps it, and the next durable commit's fsync carries it along.
+    const relaxed = options.durable === false;
     for (;;) {
       try {
+        // Set outside the transaction (SQLite refuses it inside), and back before any await: all of
+        // it runs synchronously, so no other write of this connection commits under it.
+        if (relaxed) this.sqlite.exec("PRAGMA synchronous = NORMAL");
         this.sqlite.exec("BEGIN IMMEDIATE");
       } catch (err) {
+        if (relaxed) this.sqlite.exec("PRAGMA synchronous = FULL");
         if (!isBusy(err) || Date.now() > deadline) throw noSpaceError(err, this.path) ?? lockedOr(err);
         await sleep(delay);
         delay = Math.min(delay * 2, 50);
@@ -166,6 +178,8 @@ export class StoreDb {
         if (this.sqlite.isTransaction) this.sqlite.exec("ROLLBACK");
         // SQLite's "database or disk is full" (the WAL cannot grow) reads as any other full disk.
         throw noSpaceError(err, this.path) ?? err;
+      } finally {
+        if (relaxed) this.sqlite.exec("PRAGMA synchronous = FULL");
       }
     }
   }

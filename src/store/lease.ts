@@ -9,6 +9,13 @@ import { currentOwner, formatOwner, isOwnerAlive, parseOwner } from "./owner.ts"
 
 export const DEFAULT_LEASE_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Leases need not be durable: one lost to a power failure belonged to a process that is gone, and
+ * GC ignores the leases of dead processes anyway. What a lease protects is made durable by the
+ * record that follows it.
+ */
+const ADVISORY = { durable: false } as const;
+
 export class Lease {
   // Loaded on first use, as in oci/digest.ts: listing images never takes a lease.
   readonly id = process.getBuiltinModule("node:crypto").randomUUID();
@@ -35,7 +42,7 @@ export class Lease {
         "INSERT OR IGNORE INTO leases (id, digest, owner, expires_at) VALUES (?, ?, ?, ?)",
       );
       for (const digest of fresh) insert.run(this.id, digest, formatOwner(currentOwner()), this.#expiresAt);
-    });
+    }, ADVISORY);
     for (const digest of fresh) this.#held.add(digest);
   }
 
@@ -43,7 +50,7 @@ export class Lease {
     if (this.#held.size === 0) return;
     await this.#db.write(() => {
       this.#db.sqlite.prepare("DELETE FROM leases WHERE id = ?").run(this.id);
-    });
+    }, ADVISORY);
     this.#held.clear();
   }
 }

@@ -12,13 +12,13 @@ import type { Digest } from "../oci/digest.ts";
 import { type ParsedManifest, parseDocument, parseImageConfig } from "../oci/document.ts";
 import { isLayerMediaType } from "../oci/mediatype.ts";
 import { defaultPlatform } from "../oci/platform.ts";
-import { parseNormalizedNamed, referenceName, referenceString, tagNameOnly } from "../oci/reference.ts";
 import type { IngestSource } from "../store/ingest.ts";
 import type { ImageData, ImageRecord, LayerRecord, RecordWriter } from "../store/records.ts";
 import { bytesSource } from "../store/sources.ts";
 import type { Store } from "../store/store.ts";
 import { checkDiffId, storedLayerInfo, withResume } from "./layers.ts";
 import { choosePlatformDescriptor } from "./platform-choice.ts";
+import { recordImageName } from "./store-names.ts";
 import type { BlobReuse, ImageDestination, ManifestBytes, ManifestContext } from "./types.ts";
 
 export interface StoreDestinationOptions {
@@ -154,45 +154,25 @@ export class StoreDestination implements ImageDestination {
     }
   }
 
-  /**
-   * Records one name of a committed top: its RepoDigest (when asked) and its tag. Undefined: the name
-   * is a `repo@digest` that another image keeps.
-   */
+  /** Records one name of a committed top (undefined: a `repo@digest` another image keeps). */
   #recordName(
     records: RecordWriter,
     top: PendingTop,
     name: string,
   ): StoreCommit["names"][number] | undefined {
-    const ref = tagNameOnly(parseNormalizedNamed(name));
-    const repository = referenceName(ref);
-    const before = records.get(top.target);
-    const knownDigest = before?.repoDigests.some(
-      (d) => d.repository === repository && d.digest === top.repoDigest.digest,
+    return recordImageName(
+      records,
+      {
+        target: top.target,
+        repoDigest: {
+          digest: top.repoDigest.digest,
+          mediaType: top.repoDigest.mediaType,
+          size: top.repoDigest.bytes.byteLength,
+        },
+        recordRepoDigest: this.#options.repoDigests ?? false,
+      },
+      name,
     );
-    const recorded =
-      (this.#options.repoDigests || ref.digest !== undefined) &&
-      records.addRepoDigest(top.target, {
-        repository,
-        digest: top.repoDigest.digest,
-        mediaType: top.repoDigest.mediaType,
-        size: top.repoDigest.bytes.byteLength,
-      });
-    if (ref.digest) {
-      if (!recorded) return undefined;
-      return { name: referenceString(ref), image: records.get(top.target)!, changed: !knownDigest };
-    }
-    const tag = referenceString(ref);
-    const previous = records.byTag(tag);
-    const moved = previous?.manifest.digest !== top.target;
-    // LastTagTime belongs to "wharf tag": a tag that stays keeps its time, a moved one has none.
-    const kept = moved ? null : (previous?.tags.find((t) => t.name === tag)?.lastTagTime ?? null);
-    records.setTag(tag, top.target, kept === null ? null : new Date(kept));
-    return {
-      name: tag,
-      image: records.get(top.target)!,
-      changed: moved,
-      ...(moved && previous ? { previous } : {}),
-    };
   }
 
   async abort(): Promise<void> {

@@ -47,7 +47,6 @@ import {
 } from "node:fs/promises";
 import { noSpaceError, WharfError } from "../../errors.ts";
 import { cleanAbsolute, resolveInRoot } from "../root-path.ts";
-import { unpackArchive } from "./archive-unpack.ts";
 import { type Chmod, parseChmod } from "./chmod.ts";
 import { type ChownIds, resolveChown } from "./chown.ts";
 import type { CopyRequest, CopyResult } from "./copy-request.ts";
@@ -126,6 +125,8 @@ async function copyItem(
     // BuildKit's unpack: into the destination itself, made 0755 whatever --chmod says.
     const destAbs = resolveInRoot(ctx.destRoot, dest.path);
     await mkdirAll(ctx, destAbs, 0o755);
+    // Loaded here: tar-stream is for ADD of archives only.
+    const { unpackArchive } = await import("./archive-unpack.ts");
     const r = await unpackArchive(
       item.abs,
       item.compression,

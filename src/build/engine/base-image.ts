@@ -22,13 +22,17 @@ export interface BaseImage {
 }
 
 export async function loadBaseImage(store: Store, ref: ManifestRef, lease: Lease): Promise<BaseImage> {
-  await lease.add(ref.digest);
   // Plain JSON.parse: blobs in the store were validated when they came in, and zod costs start-up.
   const manifest = JSON.parse((await store.blobs.readBytes(ref.digest)).toString("utf8")) as StoredManifest;
   if (!manifest.config || !Array.isArray(manifest.layers)) {
     throw new WharfError("BUILD_BASE_INVALID", `base image ${ref.digest} is not an image manifest`);
   }
-  await lease.addAll([manifest.config.digest as Digest, ...manifest.layers.map((l) => l.digest as Digest)]);
+  // One lease write for all of it; a manifest removed before this fails the read above instead.
+  await lease.addAll([
+    ref.digest,
+    manifest.config.digest as Digest,
+    ...manifest.layers.map((l) => l.digest as Digest),
+  ]);
   const config = JSON.parse(
     (await store.blobs.readBytes(manifest.config.digest as Digest)).toString("utf8"),
   ) as ImageConfig;

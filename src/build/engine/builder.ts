@@ -19,20 +19,19 @@ import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/re
 import { type BuildCacheEntry, lookupBuildCache, touchBuildCache } from "../../store/build-cache.ts";
 import type { ManifestRef } from "../../store/records.ts";
 import { readContextIgnorePatterns } from "../context/dockerignore-file.ts";
-import { FileDigestCache } from "../copy/index.ts";
+import { FileDigestCache } from "../copy/content-hash.ts";
 import { runCommand } from "../run/command.ts";
-import { mountOverlay } from "../run/overlay-mount.ts";
 import { loadBaseImage } from "./base-image.ts";
 import { baseKey } from "./cache-key.ts";
 import { copyInstruction, type ResolvedCopySource } from "./copy-instruction.ts";
-import { loadFileDigests, saveFileDigests } from "./file-digests.ts";
+import { type LoadedDigests, loadFileDigests, saveFileDigests } from "./file-digests.ts";
 import { BuiltImageSource, fillHistoryTimes, type ImageDocuments, imageDocuments } from "./image-export.ts";
 import type { LayerStepContext } from "./layer-step.ts";
 import { applyMetadata } from "./metadata-steps.ts";
 import type { BuildEvent, BuildRequest } from "./request.ts";
 import { type MountSource, type RunContext, runInstruction } from "./run-instruction.ts";
 import { Expander, platformArgs } from "./scope.ts";
-import { Snapshots } from "./snapshots.ts";
+import { type LayerRef, Snapshots } from "./snapshots.ts";
 import { type BuildPlan, type PlannedStage, planStages, stageRef } from "./stage-plan.ts";
 import { StageState, scratchConfig } from "./stage-state.ts";
 import { StageVars } from "./stage-vars.ts";
@@ -41,6 +40,10 @@ import { workdirInstruction } from "./workdir-instruction.ts";
 
 export interface BuildResult {
   documents: ImageDocuments;
+  /** The image's layers (store blobs), platform and created time, for the store output. */
+  layers: LayerRef[];
+  platform: { os: string; architecture: string; variant?: string };
+  created: string | undefined;
   source: BuiltImageSource;
   /** Build args given but not consumed by any ARG (BuildKit warns about them). */
   unusedArgs: string[];
@@ -89,7 +92,7 @@ class BuildRun {
   #expander!: Expander;
   #metaArgs!: Map<string, string>;
   #ignorePatterns: string[] = [];
-  #digestCache = new FileDigestCache();
+  #digests: LoadedDigests = { cache: new FileDigestCache(), text: "" };
   /** The base images' configs by name as written in FROM (expanded): the linter reads their ENV. */
   readonly #baseConfigs = new Map<string, ImageConfig>();
   #secretDir: string | undefined;
@@ -154,7 +157,7 @@ class BuildRun {
         return (await readContextIgnorePatterns({ contextDir: r.contextDir, ...choice })).patterns;
       });
     }
-    if (r.contextDir !== "") this.#digestCache = await loadFileDigests(r.store.paths.buildDir);
+    if (r.contextDir !== "") this.#digests = await loadFileDigests(r.store.paths.buildDir);
     this.#metaArgs = this.#resolveMetaArgs(parsed.stages.metaArgs);
     this.#plan = planStages(parsed.stages, this.#metaArgs, this.#expander, r.target);
     await this.#prepareSecrets();
@@ -170,7 +173,7 @@ class BuildRun {
       fillHistoryTimes(state, epoch);
       const lint = this.#lint(parsed.result);
       const documents = imageDocuments(state);
-      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digestCache);
+      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digests);
       await this.lease.addAll(this.#hits.map((h) => h.digest));
       await touchBuildCache(
         r.store.db,
@@ -179,6 +182,13 @@ class BuildRun {
       const unusedArgs = Object.keys(r.buildArgs).filter((k) => !this.#consumed.has(k) && !isPredefined(k));
       return {
         documents,
+        layers: state.layers,
+        platform: {
+          os: state.config.os,
+          architecture: state.config.architecture,
+          ...(state.config.variant ? { variant: state.config.variant } : {}),
+        },
+        created: state.config.created,
         source: new BuiltImageSource(r.store, documents),
         unusedArgs,
         lintWarnings: lint,
@@ -404,7 +414,7 @@ class BuildRun {
       sourceDateEpoch: r.sourceDateEpoch,
       hits: this.#hits,
       used: this.#used,
-      digestCache: this.#digestCache,
+      digestCache: this.#digests.cache,
     };
   }
 
@@ -457,6 +467,7 @@ class BuildRun {
       await mkdir(join(scratch, "empty"));
       return { root: join(scratch, "empty"), release: () => rm(scratch, { recursive: true, force: true }) };
     }
+    const { mountOverlay } = await import("../run/overlay-mount.ts");
     const mount = await mountOverlay({ lowerDirs, scratchDir: scratch });
     return {
       root: mount.merged,

@@ -5,8 +5,8 @@
  * be copied (names, modes, owners, bytes; not mtimes), so a touched file does not invalidate it.
  */
 import type { AddCommand, CopyCommand } from "../../dockerfile/instructions/commands.ts";
-import { type CopySource, copyIntoRoot, hashCopySources } from "../copy/index.ts";
-import { mountOverlay } from "../run/overlay-mount.ts";
+import { hashCopySources } from "../copy/content-hash.ts";
+import type { CopySource } from "../copy/copy-request.ts";
 import { stepKey } from "./cache-key.ts";
 import { type LayerStepContext, layerStep } from "./layer-step.ts";
 import type { Expander } from "./scope.ts";
@@ -77,6 +77,11 @@ export async function copyInstruction(
   const sources = [...sourcePaths, ...inlineFiles.map((f) => `<<${f.path}`)];
   const createdBy = `${cmd.type} ${[...flags, ...sources, dest].join(" ")} # buildkit`;
   return layerStep(ctx, state, key, createdBy, async (ws) => {
+    // Loaded on a cache miss only: a cached build needs neither the copier nor the mounts.
+    const [{ copyIntoRoot }, { mountOverlay }] = await Promise.all([
+      import("../copy/copy-files.ts"),
+      import("../run/overlay-mount.ts"),
+    ]);
     const mount = await mountOverlay({
       lowerDirs: ws.lowerDirs,
       upperDir: ws.upperDir,

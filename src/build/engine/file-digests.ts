@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../../util/fs-atomic.ts";
-import { FileDigestCache } from "../copy/index.ts";
+import { FileDigestCache } from "../copy/content-hash.ts";
 
 /** Beyond this many files the cache starts afresh rather than grow without end. */
 const MAX_ENTRIES = 200_000;
@@ -17,18 +17,28 @@ export function fileDigestsPath(buildDir: string): string {
   return join(buildDir, "file-digests.json");
 }
 
-export async function loadFileDigests(buildDir: string): Promise<FileDigestCache> {
+export interface LoadedDigests {
+  cache: FileDigestCache;
+  /** The file's text as read: an unchanged cache is not written again. */
+  text: string;
+}
+
+export async function loadFileDigests(buildDir: string): Promise<LoadedDigests> {
   try {
-    return FileDigestCache.fromJSON(JSON.parse(await readFile(fileDigestsPath(buildDir), "utf8")));
+    const text = await readFile(fileDigestsPath(buildDir), "utf8");
+    return { cache: FileDigestCache.fromJSON(JSON.parse(text)), text };
   } catch {
-    return new FileDigestCache();
+    return { cache: new FileDigestCache(), text: "" };
   }
 }
 
-export function saveFileDigests(buildDir: string, cache: FileDigestCache): void {
+export function saveFileDigests(buildDir: string, loaded: LoadedDigests): void {
+  const { cache } = loaded;
   if (cache.size === 0 || cache.size > MAX_ENTRIES) return;
+  const text = JSON.stringify(cache);
+  if (text === loaded.text) return;
   try {
-    writeFileAtomicSync(fileDigestsPath(buildDir), JSON.stringify(cache));
+    writeFileAtomicSync(fileDigestsPath(buildDir), text);
   } catch {
     // Advisory: a build that cannot keep its digests only hashes again next time.
   }

@@ -11,8 +11,8 @@ import type { Digest } from "../../oci/digest.ts";
 import { lookupBuildCache, recordBuildCache } from "../../store/build-cache.ts";
 import type { Lease } from "../../store/lease.ts";
 import type { Store } from "../../store/store.ts";
-import type { FileDigestCache } from "../copy/index.ts";
-import { writeLayer } from "../diff/index.ts";
+import type { FileDigestCache } from "../copy/content-hash.ts";
+import type { WrittenLayer } from "../diff/index.ts";
 import type { Snapshots } from "./snapshots.ts";
 import type { StageState } from "./stage-state.ts";
 
@@ -70,12 +70,13 @@ export async function layerStep(
     const upperDir = join(scratchDir, "upper");
     await mkdir(upperDir, { mode: 0o755 });
     const blobPath = join(scratchDir, "layer.blob");
-    let written: Awaited<ReturnType<typeof writeLayer>> | undefined;
+    let written: WrittenLayer | undefined;
     await execute({
       lowerDirs,
       upperDir,
       scratchDir,
       async writeLayer(mergedDir, exclude) {
+        const { writeLayer } = await import("../diff/index.ts");
         written = await writeLayer({
           upperDir,
           ...(mergedDir === undefined ? {} : { mergedDir }),

@@ -10,9 +10,9 @@ import { parseMount } from "../../dockerfile/instructions/run-mount.ts";
 import { WharfError } from "../../errors.ts";
 import { defaultPlatform, formatPlatform, type Platform } from "../../oci/platform.ts";
 import { quote } from "../../util/go-quote.ts";
-import { hashCopySources } from "../copy/index.ts";
+import { hashCopySources } from "../copy/content-hash.ts";
 import { resolveInRoot } from "../root-path.ts";
-import { type RunMount, runStep } from "../run/index.ts";
+import type { RunMount } from "../run/index.ts";
 import { stepKey } from "./cache-key.ts";
 import { type LayerStepContext, layerStep } from "./layer-step.ts";
 import type { BuildSecret, NetworkChoice } from "./request.ts";
@@ -97,6 +97,7 @@ async function runWithMounts(
   const prefix = vars.argsPrefix();
   const createdBy = `RUN ${prefix ? `${prefix} ` : ""}${args.join(" ")} # buildkit`;
   return layerStep(ctx, state, key, createdBy, async (ws) => {
+    const { runStep } = await import("../run/index.ts");
     const result = await runStep({
       lowerDirs: ws.lowerDirs,
       upperDir: ws.upperDir,

@@ -7,8 +7,6 @@ import { chown, lstat, mkdir } from "node:fs/promises";
 import { posix } from "node:path";
 import type { WorkdirCommand } from "../../dockerfile/instructions/commands.ts";
 import { resolveInRoot } from "../root-path.ts";
-import { mountOverlay } from "../run/overlay-mount.ts";
-import { resolveUser } from "../run/passwd.ts";
 import { stepKey } from "./cache-key.ts";
 import { type LayerStepContext, layerStep } from "./layer-step.ts";
 import type { Expander } from "./scope.ts";
@@ -33,6 +31,10 @@ export async function workdirInstruction(
   const user = state.run.User ?? "";
   const key = stepKey(state.cacheKey, "WORKDIR", { dir, user });
   const cached = await layerStep(ctx, state, key, `WORKDIR ${dir}`, async (ws) => {
+    const [{ mountOverlay }, { resolveUser }] = await Promise.all([
+      import("../run/overlay-mount.ts"),
+      import("../run/passwd.ts"),
+    ]);
     const mount = await mountOverlay({
       lowerDirs: ws.lowerDirs,
       upperDir: ws.upperDir,

@@ -10,7 +10,6 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { WharfError } from "../../errors.ts";
-import { unpackLayer } from "../../layer/unpack.ts";
 
 export interface BuildInput {
   contextDir: string;
@@ -50,6 +49,8 @@ export async function readBuildInput(path: string, file: string | undefined): Pr
     }
     const dir = await mkdtemp(join(tmpdir(), "wharf-context-"));
     try {
+      // The layer unpacker is the safe way to unpack a tar; loaded only for a tar context.
+      const { unpackLayer } = await import("../../layer/unpack.ts");
       await unpackLayer(Readable.from([bytes]), dir, { lowerDirs: [] });
       const name = file ?? "Dockerfile";
       const dockerfile = await readFile(join(dir, name), "utf8").catch(() => {

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type BuildResult, build } from "../../build/engine/builder.ts";
 import type { BuildEvent, BuildRequest, NetworkChoice } from "../../build/engine/request.ts";
+import { commitBuiltImage } from "../../build/engine/store-output.ts";
 import { formatLintSummary } from "../../dockerfile/lint/index.ts";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { findImageRecord } from "../../images/local-manifest.ts";
@@ -21,10 +22,6 @@ import {
 } from "../../oci/reference.ts";
 import type { ManifestRef } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
-import { copyAndCommit } from "../../transport/copy.ts";
-import { DockerArchiveDestination } from "../../transport/docker-archive-destination.ts";
-import { createOciArchiveDestination } from "../../transport/oci-archive.ts";
-import { StoreDestination } from "../../transport/store-destination.ts";
 import type { ImageDestination } from "../../transport/types.ts";
 import { globalOptions, openStore } from "../context.ts";
 import { usageError } from "../exit.ts";
@@ -178,7 +175,14 @@ async function exportOutputs(
       case "image": {
         say("exporting to image");
         say("exporting layers done");
-        await copyAndCommit(result.source, new StoreDestination(store), { names: tags.map(referenceString) });
+        await commitBuiltImage(
+          store,
+          result.documents,
+          result.layers,
+          result.platform,
+          result.created,
+          tags.map(referenceString),
+        );
         say(`writing image ${result.documents.config.digest} done`);
         for (const tag of tags) say(`naming to ${referenceString(tag)} done`);
         if (output.push) await pushTags(result, tags, command, say);
@@ -191,6 +195,12 @@ async function exportOutputs(
       case "oci": {
         say(`exporting to ${output.type} image format`);
         const target = output.dest === "-" ? { stream: process.stdout } : { file: output.dest, mode: 0o644 };
+        const [{ copyAndCommit }, { DockerArchiveDestination }, { createOciArchiveDestination }] =
+          await Promise.all([
+            import("../../transport/copy.ts"),
+            import("../../transport/docker-archive-destination.ts"),
+            import("../../transport/oci-archive.ts"),
+          ]);
         const destination: ImageDestination =
           output.type === "docker"
             ? new DockerArchiveDestination(target)
@@ -235,7 +245,10 @@ async function pushTags(
   command: Command,
   say: (text: string) => void,
 ): Promise<void> {
-  const { RegistryDestination } = await import("../../transport/registry-destination.ts");
+  const [{ RegistryDestination }, { copyAndCommit }] = await Promise.all([
+    import("../../transport/registry-destination.ts"),
+    import("../../transport/copy.ts"),
+  ]);
   for (const tag of tags) {
     say(`pushing ${referenceString(tag)}`);
     const client = await registryClient(command, tag.domain);
