@@ -24,6 +24,8 @@ const CHUNK = 4 << 20;
 
 export class FileDigestCache {
   private readonly entries = new Map<string, { key: string; digest: string }>();
+  /** Files hashed (not answered from the cache) since it was made or loaded: 0 means nothing to save. */
+  changes = 0;
 
   static fromJSON(data: unknown): FileDigestCache {
     const cache = new FileDigestCache();
@@ -53,6 +55,7 @@ export class FileDigestCache {
     if (known?.key === key) return known.digest;
     const digest = await hashFile(path, slicer);
     this.entries.set(path, { key, digest });
+    this.changes += 1;
     return digest;
   }
 }

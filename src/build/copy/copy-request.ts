@@ -11,6 +11,11 @@ export interface CopySource {
    * Default: "context" when `excludes` is given, else "stage".
    */
   kind?: "context" | "stage";
+  /**
+   * The context's paths that `excludes` keep, when the caller listed them already (once per build:
+   * every COPY of the context reads the same list instead of walking the context again).
+   */
+  kept?: Promise<ReadonlySet<string>>;
 }
 
 export interface InlineFile {

@@ -159,7 +159,9 @@ async function sourceView(req: PlanRequest): Promise<SourceView> {
   const excludes = req.source.excludes;
   if (excludes === undefined || excludes.length === 0) return { root, visible: undefined };
   // The context as the build sends it: what the ignore file keeps, directories above kept entries included.
-  const kept = new Set((await listContext(root, [{ excludePatterns: excludes }])).map((e) => e.path));
+  const kept =
+    (await req.source.kept) ??
+    new Set((await listContext(root, [{ excludePatterns: excludes }])).map((e) => e.path));
   return { root, visible: (rel) => kept.has(rel) };
 }
 

@@ -18,13 +18,14 @@ import { defaultPlatform, formatPlatform } from "../../oci/platform.ts";
 import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.ts";
 import { type BuildCacheEntry, lookupBuildCache, touchBuildCache } from "../../store/build-cache.ts";
 import type { ManifestRef } from "../../store/records.ts";
+import { listContext } from "../context/context-walk.ts";
 import { readContextIgnorePatterns } from "../context/dockerignore-file.ts";
 import { FileDigestCache } from "../copy/content-hash.ts";
 import { runCommand } from "../run/command.ts";
 import { loadBaseImage } from "./base-image.ts";
 import { baseKey } from "./cache-key.ts";
 import { copyInstruction, type ResolvedCopySource } from "./copy-instruction.ts";
-import { type LoadedDigests, loadFileDigests, saveFileDigests } from "./file-digests.ts";
+import { loadFileDigests, saveFileDigests } from "./file-digests.ts";
 import { BuiltImageSource, fillHistoryTimes, type ImageDocuments, imageDocuments } from "./image-export.ts";
 import type { LayerStepContext } from "./layer-step.ts";
 import { applyMetadata } from "./metadata-steps.ts";
@@ -86,13 +87,15 @@ class BuildRun {
   #nextVertex = 1;
   readonly #hits: LayerStepContext["hits"] = [];
   readonly #used: string[] = [];
+  readonly #contextHashes = new Map<string, Promise<string>>();
   readonly #consumed = new Set<string>();
   readonly #stageResults = new Map<number, Promise<StageState>>();
   #plan!: BuildPlan;
   #expander!: Expander;
   #metaArgs!: Map<string, string>;
   #ignorePatterns: string[] = [];
-  #digests: LoadedDigests = { cache: new FileDigestCache(), text: "" };
+  #contextKept: Promise<ReadonlySet<string>> | undefined;
+  #digestCache = new FileDigestCache();
   /** The base images' configs by name as written in FROM (expanded): the linter reads their ENV. */
   readonly #baseConfigs = new Map<string, ImageConfig>();
   #secretDir: string | undefined;
@@ -157,7 +160,7 @@ class BuildRun {
         return (await readContextIgnorePatterns({ contextDir: r.contextDir, ...choice })).patterns;
       });
     }
-    if (r.contextDir !== "") this.#digests = await loadFileDigests(r.store.paths.buildDir);
+    if (r.contextDir !== "") this.#digestCache = await loadFileDigests(r.store.paths.buildDir);
     this.#metaArgs = this.#resolveMetaArgs(parsed.stages.metaArgs);
     this.#plan = planStages(parsed.stages, this.#metaArgs, this.#expander, r.target);
     await this.#prepareSecrets();
@@ -173,7 +176,7 @@ class BuildRun {
       fillHistoryTimes(state, epoch);
       const lint = this.#lint(parsed.result);
       const documents = imageDocuments(state);
-      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digests);
+      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digestCache);
       await this.lease.addAll(this.#hits.map((h) => h.digest));
       await touchBuildCache(
         r.store.db,
@@ -380,15 +383,11 @@ class BuildRun {
       case "COPY":
       case "ADD": {
         const resolved = await this.#copySource(cmd.type === "COPY" ? cmd.from : "", planned);
-        try {
-          await this.vertex(
-            name,
-            () => copyInstruction(ctx, cmd, state, vars, this.#expander, resolved),
-            (c) => c,
-          );
-        } finally {
-          await resolved.release();
-        }
+        await this.vertex(
+          name,
+          () => copyInstruction(ctx, cmd, state, vars, this.#expander, resolved),
+          (c) => c,
+        );
         return;
       }
       case "WORKDIR":
@@ -414,7 +413,8 @@ class BuildRun {
       sourceDateEpoch: r.sourceDateEpoch,
       hits: this.#hits,
       used: this.#used,
-      digestCache: this.#digests.cache,
+      contextHashes: this.#contextHashes,
+      digestCache: this.#digestCache,
     };
   }
 
@@ -481,21 +481,28 @@ class BuildRun {
   /** The root a `RUN --mount=type=bind` reads: the context, or a stage's or image's root. */
   async #mountSource(from: string, planned: PlannedStage): Promise<MountSource> {
     const resolved = await this.#copySource(from, planned);
+    const opened = await resolved.open();
     return {
-      root: resolved.source.root,
+      root: opened.source.root,
       ...(resolved.contentKey ? { contentKey: resolved.contentKey } : {}),
-      ...(resolved.source.excludes ? { excludes: resolved.source.excludes } : {}),
-      release: resolved.release,
+      ...(opened.source.excludes ? { excludes: opened.source.excludes } : {}),
+      release: opened.release,
     };
   }
 
   /** The root a COPY reads: the context, an earlier stage's root, or an image's. */
   async #copySource(from: string, planned: PlannedStage): Promise<ResolvedCopySource> {
     if (!from) {
-      return {
-        source: { root: this.request.contextDir, excludes: this.#ignorePatterns },
-        release: async () => undefined,
-      };
+      const root = this.request.contextDir;
+      const excludes = this.#ignorePatterns;
+      // The context as the build sees it, listed once for every COPY (fsutil's filtered walk).
+      if (excludes.length > 0) {
+        this.#contextKept ??= listContext(root, [{ excludePatterns: excludes }]).then(
+          (entries) => new Set(entries.map((e) => e.path)),
+        );
+      }
+      const source = { root, excludes, ...(this.#contextKept ? { kept: this.#contextKept } : {}) };
+      return { open: async () => ({ source, release: async () => undefined }) };
     }
     const expanded = this.#expander.word(from, this.#metaArgs);
     const byName = new Map(this.#plan.stages.filter((s) => s.stage.name).map((s) => [s.stage.name, s.index]));
@@ -514,8 +521,14 @@ class BuildRun {
       layers = image.layers;
       contentKey = ref.digest;
     }
-    const view = await this.#readOnlyView(layers);
-    return { source: { root: view.root }, contentKey, from, release: view.release };
+    return {
+      contentKey,
+      from,
+      open: async () => {
+        const view = await this.#readOnlyView(layers);
+        return { source: { root: view.root }, release: view.release };
+      },
+    };
   }
 }
 

@@ -15,11 +15,16 @@ import type { StageVars } from "./stage-vars.ts";
 
 /** Where a COPY's files come from, with what identifies their content for the cache key. */
 export interface ResolvedCopySource {
-  source: CopySource;
   /** For a stage or image root: the key of its content (its cache key); undefined for the context. */
   contentKey?: string;
-  /** The `--from` value as written, for the history. */
+  /** The `--from` value as written. */
   from?: string;
+  /** The files to read: a stage's or image's root is mounted only now (a cache hit never asks). */
+  open(): Promise<OpenedCopySource>;
+}
+
+export interface OpenedCopySource {
+  source: CopySource;
   release(): Promise<void>;
 }
 
@@ -41,7 +46,6 @@ export async function copyInstruction(
     data: c.expand ? expander.word(c.data, vars.all()) : c.data,
   }));
   const request = {
-    source: resolved.source,
     sourcePaths,
     inlineFiles,
     dest,
@@ -54,8 +58,53 @@ export async function copyInstruction(
     ...(ctx.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: ctx.sourceDateEpoch }),
     instruction: cmd.type,
   };
-  const content =
-    resolved.contentKey ?? (await hashCopySources({ ...request, digestCache: ctx.digestCache }));
+  let opened: OpenedCopySource | undefined;
+  try {
+    // The context is hashed (its content decides the key); a stage's or image's key is its own.
+    if (resolved.contentKey === undefined) opened = await resolved.open();
+    const content = resolved.contentKey ?? (await contextHash(ctx, request, opened!.source));
+    return await copyStep(ctx, cmd, state, request, content, async () => {
+      opened ??= await resolved.open();
+      return opened.source;
+    });
+  } finally {
+    await opened?.release();
+  }
+}
+
+/**
+ * The content hash of context sources, once per build for the same sources and options: two stages
+ * copying `src/` walk the context once (the files cannot change during a build; BuildKit too
+ * snapshots the context once).
+ */
+function contextHash(ctx: LayerStepContext, request: CopyStepRequest, source: CopySource): Promise<string> {
+  const { dest: _dest, workdir: _workdir, ...inputs } = request;
+  const memoKey = JSON.stringify([source.root, source.excludes, inputs]);
+  let hash = ctx.contextHashes.get(memoKey);
+  if (!hash) {
+    hash = hashCopySources({ ...request, source, digestCache: ctx.digestCache });
+    ctx.contextHashes.set(memoKey, hash);
+  }
+  return hash;
+}
+
+type CopyStepRequest = Omit<Parameters<typeof hashCopySources>[0], "source" | "digestCache">;
+
+async function copyStep(
+  ctx: LayerStepContext,
+  cmd: CopyCommand | AddCommand,
+  state: StageState,
+  request: CopyStepRequest & {
+    inlineFiles: { path: string; data: string }[];
+    parents: boolean;
+    unpackArchives: boolean;
+  },
+  content: string,
+  source: () => Promise<CopySource>,
+): Promise<boolean> {
+  const { sourcePaths, inlineFiles, dest } = request;
+  const chown = request.chown ?? "";
+  const chmod = request.chmod ?? "";
   const key = stepKey(state.cacheKey, cmd.type, {
     content,
     paths: sourcePaths,
@@ -64,7 +113,7 @@ export async function copyInstruction(
     workdir: state.workdir,
     chown,
     chmod,
-    exclude: cmd.excludePatterns,
+    exclude: request.excludePatterns,
     parents: request.parents,
     unpack: request.unpackArchives,
   });
@@ -88,7 +137,7 @@ export async function copyInstruction(
       scratchDir: ws.scratchDir,
     });
     try {
-      await copyIntoRoot({ ...request, destRoot: mount.merged });
+      await copyIntoRoot({ ...request, source: await source(), destRoot: mount.merged });
       await ws.writeLayer(mount.merged);
     } finally {
       await mount.unmount();

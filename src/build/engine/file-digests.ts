@@ -17,28 +17,19 @@ export function fileDigestsPath(buildDir: string): string {
   return join(buildDir, "file-digests.json");
 }
 
-export interface LoadedDigests {
-  cache: FileDigestCache;
-  /** The file's text as read: an unchanged cache is not written again. */
-  text: string;
-}
-
-export async function loadFileDigests(buildDir: string): Promise<LoadedDigests> {
+export async function loadFileDigests(buildDir: string): Promise<FileDigestCache> {
   try {
-    const text = await readFile(fileDigestsPath(buildDir), "utf8");
-    return { cache: FileDigestCache.fromJSON(JSON.parse(text)), text };
+    return FileDigestCache.fromJSON(JSON.parse(await readFile(fileDigestsPath(buildDir), "utf8")));
   } catch {
-    return { cache: new FileDigestCache(), text: "" };
+    return new FileDigestCache();
   }
 }
 
-export function saveFileDigests(buildDir: string, loaded: LoadedDigests): void {
-  const { cache } = loaded;
-  if (cache.size === 0 || cache.size > MAX_ENTRIES) return;
-  const text = JSON.stringify(cache);
-  if (text === loaded.text) return;
+/** Written only when the build hashed something the cache did not know. */
+export function saveFileDigests(buildDir: string, cache: FileDigestCache): void {
+  if (cache.changes === 0 || cache.size > MAX_ENTRIES) return;
   try {
-    writeFileAtomicSync(fileDigestsPath(buildDir), text);
+    writeFileAtomicSync(fileDigestsPath(buildDir), JSON.stringify(cache));
   } catch {
     // Advisory: a build that cannot keep its digests only hashes again next time.
   }

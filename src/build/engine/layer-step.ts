@@ -25,6 +25,8 @@ export interface LayerStepContext {
   sourceDateEpoch: number | undefined;
   /** Content digests of context files by their stat, kept between builds (file-digests.ts). */
   digestCache: FileDigestCache;
+  /** Content hashes of context sources already computed in this build (copy-instruction.ts). */
+  contextHashes: Map<string, Promise<string>>;
   /** Every step key this build used (hit or made), in order: what --cache-to exports. */
   used: string[];
   /** Cache hits, to mark as used and lease at the end. */
