@@ -250,3 +250,59 @@ describe("the build cache in the store", () => {
     await ok(wharfIn(store, ["system", "check"]));
   });
 });
+
+describe("sources and platforms", () => {
+  test("ADD of a URL: the file as BuildKit's HTTP source writes it (0600), --checksum checked, the cache over its bytes", async () => {
+    const { createServer } = await import("node:http");
+    let body = "remote contents\n";
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "Last-Modified": "Tue, 14 Nov 2023 22:13:20 GMT" });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const url = `http://127.0.0.1:${port}/files/remote.txt`;
+      const dir = context({
+        Dockerfile: `FROM ${BASE}\nADD ${url} /srv/\nRUN stat -c '%a %s' /srv/remote.txt\n`,
+      });
+      const first = await build(STORE, dir, "-t", "addurl:1");
+      assert.match(first.stderr, /^#\d+ \d+\.\d{3} 600 16$/m, first.stderr);
+      const again = await build(STORE, dir, "-t", "addurl:1");
+      assert.equal(again.id, first.id, "the same bytes at the URL: cached");
+      body = "changed contents\n";
+      const changed = await build(STORE, dir, "-t", "addurl:1");
+      assert.notEqual(changed.id, first.id, "new bytes at the URL: a new layer");
+      const sha = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+      const bad = context({ Dockerfile: `FROM ${BASE}\nADD --checksum=${sha} ${url} /srv/\n` });
+      const r = await wharfIn(STORE, ["build", "--progress", "plain", bad]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr.trimEnd().split("\n").at(-1)!, /^ERROR: failed to solve: .*digest mismatch/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("FROM --platform=$BUILDPLATFORM; --platform of another architecture builds stages without RUN, refuses RUN", async () => {
+    const multi = `${HOST}/busybox:multi`;
+    const host = await build(
+      STORE,
+      context({ Dockerfile: `FROM --platform=$BUILDPLATFORM ${multi}\nRUN true\n` }),
+    );
+    assert.match(host.stderr, /\[1\/2\] FROM /);
+    const dir = context({ Dockerfile: `FROM ${multi}\nCOPY a.txt /a.txt\n`, "a.txt": "a\n" });
+    const arm = await build(STORE, dir, "--platform", "linux/arm64", "-t", "armcopy:1");
+    const platform = await ok(
+      wharfIn(STORE, ["inspect", "--format", "{{.Os}}/{{.Architecture}}", "armcopy:1"]),
+    );
+    assert.equal(platform.stdout.trim(), "linux/arm64");
+    assert.ok(arm.id.startsWith("sha256:"));
+    const run = context({ Dockerfile: `FROM ${multi}\nRUN true\n` });
+    const r = await wharfIn(STORE, ["build", "--progress", "plain", "--platform", "linux/arm64", run]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr.trimEnd().split("\n").at(-1)!,
+      /^ERROR: failed to solve: RUN for linux\/arm64.*no emulation/,
+    );
+  });
+});

@@ -14,7 +14,7 @@ import { type LintWarning, lintDockerfile } from "../../dockerfile/lint/index.ts
 import { type ParseResult, parseDockerfile } from "../../dockerfile/parser.ts";
 import { isWharfError, WharfError } from "../../errors.ts";
 import type { ImageConfig } from "../../oci/config.ts";
-import { defaultPlatform, formatPlatform } from "../../oci/platform.ts";
+import { defaultPlatform, formatPlatform, type Platform, parsePlatform } from "../../oci/platform.ts";
 import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.ts";
 import { type BuildCacheEntry, lookupBuildCache, touchBuildCache } from "../../store/build-cache.ts";
 import type { ManifestRef } from "../../store/records.ts";
@@ -314,7 +314,7 @@ class BuildRun {
     countTriggers: (n: number) => void,
   ): Promise<StageState> {
     const { base } = planned;
-    const platform = this.request.platform;
+    const platform = this.#stagePlatform(planned);
     if (base.kind === "stage") {
       // No vertex: BuildKit's stage inherits its base stage's state as it is.
       const parent = await this.#stage(base.index);
@@ -361,7 +361,7 @@ class BuildRun {
             runInstruction(
               {
                 ...ctx,
-                platform: this.request.platform,
+                platform: this.#stagePlatform(planned),
                 network: this.request.network,
                 addHosts: this.request.addHosts,
                 secrets: this.request.secrets,
@@ -476,6 +476,22 @@ class BuildRun {
         await rm(scratch, { recursive: true, force: true });
       },
     };
+  }
+
+  /** `FROM --platform=X` (expanded with the meta ARGs, e.g. $BUILDPLATFORM), else the build's target. */
+  #stagePlatform(planned: PlannedStage): Platform {
+    const written = planned.stage.platform;
+    if (!written) return this.request.platform;
+    const expanded = this.#expander.word(written, this.#metaArgs);
+    try {
+      return parsePlatform(expanded);
+    } catch (err) {
+      throw locate(
+        new WharfError("BUILD_INVALID", `failed to parse platform ${expanded}: ${(err as Error).message}`),
+        planned.stage.startLine,
+        planned.stage.endLine,
+      );
+    }
   }
 
   /** The root a `RUN --mount=type=bind` reads: the context, or a stage's or image's root. */

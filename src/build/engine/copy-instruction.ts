@@ -4,7 +4,11 @@
  * up with their metadata and the upper dir is exactly the change. The cache key hashes what would
  * be copied (names, modes, owners, bytes; not mtimes), so a touched file does not invalidate it.
  */
+
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { AddCommand, CopyCommand } from "../../dockerfile/instructions/commands.ts";
+import { WharfError } from "../../errors.ts";
 import { hashCopySources } from "../copy/content-hash.ts";
 import type { CopySource } from "../copy/copy-request.ts";
 import { stepKey } from "./cache-key.ts";
@@ -58,6 +62,9 @@ export async function copyInstruction(
     ...(ctx.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: ctx.sourceDateEpoch }),
     instruction: cmd.type,
   };
+  if (cmd.type === "ADD" && sourcePaths.some(isUrl)) {
+    return addUrls(ctx, cmd, state, request);
+  }
   let opened: OpenedCopySource | undefined;
   try {
     // The context is hashed (its content decides the key); a stage's or image's key is its own.
@@ -69,6 +76,55 @@ export async function copyInstruction(
     });
   } finally {
     await opened?.release();
+  }
+}
+
+function isUrl(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
+
+/**
+ * ADD of URLs, as BuildKit's HTTP source: each downloaded (mode 0600, mtime from Last-Modified,
+ * `--checksum` verified) into a scratch dir, which is then the step's source; the key is over the
+ * downloaded bytes, so a changed file at the same URL is a new layer. Remote files are not unpacked.
+ */
+async function addUrls(
+  ctx: LayerStepContext,
+  cmd: AddCommand,
+  state: StageState,
+  request: CopyStepRequest & {
+    inlineFiles: { path: string; data: string }[];
+    parents: boolean;
+    unpackArchives: boolean;
+  },
+): Promise<boolean> {
+  if (!request.sourcePaths.every(isUrl)) {
+    throw new WharfError(
+      "BUILD_UNSUPPORTED",
+      "ADD of URLs and local files in one instruction is not supported",
+      {},
+    );
+  }
+  if (cmd.checksum && request.sourcePaths.length !== 1) {
+    throw new WharfError("BUILD_INVALID", "checksum can't be specified for multiple sources");
+  }
+  const { addUrlFileName, fetchAddUrl } = await import("../copy/add-url.ts");
+  const scratch = await ctx.snapshots.scratch();
+  try {
+    const root = join(scratch, "downloads");
+    await mkdir(root);
+    const names: string[] = [];
+    for (const url of request.sourcePaths) {
+      const name = addUrlFileName(url);
+      await fetchAddUrl(url, join(root, name), cmd.checksum || undefined);
+      names.push(name);
+    }
+    const local = { ...request, sourcePaths: names, unpackArchives: false };
+    const source: CopySource = { root, kind: "context" };
+    const content = await hashCopySources({ ...local, source, digestCache: ctx.digestCache });
+    return await copyStep(ctx, cmd, state, local, content, async () => source, request.sourcePaths);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
@@ -101,13 +157,15 @@ async function copyStep(
   },
   content: string,
   source: () => Promise<CopySource>,
+  /** The sources as the history names them (an ADD's URLs), when not `request.sourcePaths`. */
+  shownSources?: readonly string[],
 ): Promise<boolean> {
   const { sourcePaths, inlineFiles, dest } = request;
   const chown = request.chown ?? "";
   const chmod = request.chmod ?? "";
   const key = stepKey(state.cacheKey, cmd.type, {
     content,
-    paths: sourcePaths,
+    paths: shownSources ?? sourcePaths,
     inline: inlineFiles,
     dest,
     workdir: state.workdir,
@@ -123,7 +181,7 @@ async function copyStep(
     chown ? `--chown=${chown}` : "",
     chmod ? `--chmod=${chmod}` : "",
   ].filter((f) => f);
-  const sources = [...sourcePaths, ...inlineFiles.map((f) => `<<${f.path}`)];
+  const sources = [...(shownSources ?? sourcePaths), ...inlineFiles.map((f) => `<<${f.path}`)];
   const createdBy = `${cmd.type} ${[...flags, ...sources, dest].join(" ")} # buildkit`;
   return layerStep(ctx, state, key, createdBy, async (ws) => {
     // Loaded on a cache miss only: a cached build needs neither the copier nor the mounts.
