@@ -12,6 +12,7 @@ import { type LayerStepContext, layerStep } from "./layer-step.ts";
 import type { Expander } from "./scope.ts";
 import type { StageState } from "./stage-state.ts";
 import type { StageVars } from "./stage-vars.ts";
+import { workdirInUpper } from "./workdir-upper.ts";
 
 export async function workdirInstruction(
   ctx: LayerStepContext,
@@ -31,6 +32,10 @@ export async function workdirInstruction(
   const user = state.run.User ?? "";
   const key = stepKey(state.cacheKey, "WORKDIR", { dir, user });
   const cached = await layerStep(ctx, state, key, `WORKDIR ${dir}`, async (ws) => {
+    if (await workdirInUpper(ws.lowerDirs, ws.upperDir, dir, user)) {
+      await ws.writeLayer(undefined);
+      return;
+    }
     const [{ mountOverlay }, { resolveUser }] = await Promise.all([
       import("../run/overlay-mount.ts"),
       import("../run/passwd.ts"),
