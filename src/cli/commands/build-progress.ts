@@ -46,6 +46,9 @@ export class PlainBuildProgress {
     }
   }
 
+  /** Plain lines are final as written: nothing to draw at the end (the TTY renderer's last frame). */
+  finish(): void {}
+
   /** A vertex the CLI itself runs (exporting): its name, status lines and DONE. */
   line(id: number, text: string): void {
     this.#write(id, `#${id} ${text}\n`);

@@ -29,6 +29,7 @@ import { buildFailure } from "./build-error.ts";
 import { readBuildInput } from "./build-input.ts";
 import { type BuildOutput, parseOutputs } from "./build-outputs.ts";
 import { PlainBuildProgress } from "./build-progress.ts";
+import { TtyBuildProgress } from "./build-progress-tty.ts";
 
 export interface BuildFlags {
   tag?: string[];
@@ -77,7 +78,10 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
   const epochText = buildArgs.SOURCE_DATE_EPOCH ?? process.env.SOURCE_DATE_EPOCH;
   const sourceDateEpoch = epochText === undefined || epochText === "" ? undefined : parseEpoch(epochText);
   const quiet = flags.quiet || flags.progress === "quiet";
-  const progress = new PlainBuildProgress(process.stderr);
+  // BuildKit's live view on a terminal (auto) or when asked (tty); plain lines otherwise.
+  const tty =
+    !quiet && (flags.progress === "tty" || (flags.progress === "auto" && process.stderr.isTTY === true));
+  const progress = tty ? new TtyBuildProgress(process.stderr) : new PlainBuildProgress(process.stderr);
   const names = new Map<number, string>();
   let failedStep: string | undefined;
   const onEvent = (event: BuildEvent) => {
@@ -128,20 +132,19 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
     try {
       result = await build(request);
     } catch (err) {
-      throw buildFailure(
-        err,
-        input.dockerfile,
-        input.dockerfilePath === "-" ? "Dockerfile" : "Dockerfile",
-        failedStep,
-      );
+      progress.finish();
+      // The live view printed the failed step's block with its output already.
+      throw buildFailure(err, input.dockerfile, "Dockerfile", tty ? undefined : failedStep);
     }
-    if (!quiet && result.unusedArgs.length > 0) {
-      process.stderr.write(
-        `[Warning] One or more build-args [${result.unusedArgs.join(" ")}] were not consumed\n`,
-      );
-    }
+    const unusedArgs =
+      !quiet && result.unusedArgs.length > 0
+        ? `[Warning] One or more build-args [${result.unusedArgs.join(" ")}] were not consumed\n`
+        : "";
+    if (!tty) process.stderr.write(unusedArgs);
     const id = result.documents.config.digest;
     await exportOutputs(result, outputs, tags, store, command, quiet ? undefined : progress);
+    progress.finish();
+    if (tty) process.stderr.write(unusedArgs);
     // After the export, as buildx prints its build checks.
     if (!quiet && result.lintWarnings.length > 0) {
       process.stderr.write(`\n${formatLintSummary(result.lintWarnings)}`);
@@ -151,6 +154,7 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
     if (flags.iidfile) await writeFile(flags.iidfile, id);
     if (quiet) process.stdout.write(`${id}\n`);
   } finally {
+    progress.finish();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await result?.release().catch(() => undefined);
@@ -165,7 +169,7 @@ async function exportOutputs(
   tags: readonly Reference[],
   store: Store,
   command: Command,
-  progress: PlainBuildProgress | undefined,
+  progress: PlainBuildProgress | TtyBuildProgress | undefined,
 ): Promise<void> {
   const id = result.nextVertex();
   const started = performance.now();
