@@ -25,8 +25,9 @@ import { runCommand } from "../run/command.ts";
 import { loadBaseImage } from "./base-image.ts";
 import { baseKey } from "./cache-key.ts";
 import { copyInstruction, type ResolvedCopySource } from "./copy-instruction.ts";
+import { DocumentsSource } from "./documents-source.ts";
 import { loadFileDigests, saveFileDigests } from "./file-digests.ts";
-import { BuiltImageSource, fillHistoryTimes, type ImageDocuments, imageDocuments } from "./image-export.ts";
+import { fillHistoryTimes, type ImageDocuments, imageDocuments } from "./image-export.ts";
 import type { LayerStepContext } from "./layer-step.ts";
 import { applyMetadata } from "./metadata-steps.ts";
 import type { BuildEvent, BuildRequest } from "./request.ts";
@@ -45,7 +46,7 @@ export interface BuildResult {
   layers: LayerRef[];
   platform: { os: string; architecture: string; variant?: string };
   created: string | undefined;
-  source: BuiltImageSource;
+  source: DocumentsSource;
   /** Build args given but not consumed by any ARG (BuildKit warns about them). */
   unusedArgs: string[];
   /** BuildKit's build checks that fired (the CLI prints their summary at the end). */
@@ -192,7 +193,7 @@ class BuildRun {
           ...(state.config.variant ? { variant: state.config.variant } : {}),
         },
         created: state.config.created,
-        source: new BuiltImageSource(r.store, documents),
+        source: new DocumentsSource(r.store, documents),
         unusedArgs,
         lintWarnings: lint,
         cacheEntries: () =>

@@ -8,6 +8,7 @@
  * the gzip blobs (same diff IDs, so the images built from them have the same IDs), which keeps the
  * manifest the registry stores the one whose config names its layers.
  */
+
 import { resolve } from "node:path";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { DiffIdCalculator, type DiffIdResult, diffIdOfFile } from "../../layer/diffid.ts";
@@ -16,9 +17,7 @@ import { type Digest, Verifier } from "../../oci/digest.ts";
 import { parseNormalizedNamed, type Reference, referenceString, tagNameOnly } from "../../oci/reference.ts";
 import type { RegistryClient } from "../../registry/client/client.ts";
 import { type BuildCacheEntry, lookupBuildCache, recordBuildCache } from "../../store/build-cache.ts";
-import type { IngestSource } from "../../store/ingest.ts";
 import type { Lease } from "../../store/lease.ts";
-import { bytesSource, fileSource } from "../../store/sources.ts";
 import type { Store } from "../../store/store.ts";
 import { directoryFiles } from "../../transport/archive-files.ts";
 import { BlobInfoCache } from "../../transport/blob-info-cache.ts";
@@ -30,7 +29,6 @@ import { RegistryDestination } from "../../transport/registry-destination.ts";
 import { RegistrySource } from "../../transport/registry-source.ts";
 import type { ImageSource, ManifestBytes } from "../../transport/types.ts";
 import {
-  type CacheDocuments,
   type CacheManifest,
   type CacheRecord,
   cacheDocuments,
@@ -38,6 +36,7 @@ import {
   parseCacheConfig,
   parseCacheManifest,
 } from "./cache-manifest.ts";
+import { DocumentsSource, storeBlob } from "./documents-source.ts";
 
 export type CacheLocation = { type: "local"; dir: string } | { type: "registry"; ref: string };
 
@@ -185,44 +184,6 @@ function cacheReference(ref: string, direction: "from" | "to", flag = `--cache-$
 // ------------------------------------------------------------------------------------------------
 // Export
 
-/** The cache as a copy source: the config and manifest from memory, layers from the store or files. */
-class CacheExportSource implements ImageSource {
-  readonly #store: Store;
-  readonly #docs: CacheDocuments;
-  /** Blobs made for this export (gzip forms of plain layers), by digest. */
-  readonly #files: ReadonlyMap<string, string>;
-
-  constructor(store: Store, docs: CacheDocuments, files: ReadonlyMap<string, string> = new Map()) {
-    this.#store = store;
-    this.#docs = docs;
-    this.#files = files;
-  }
-
-  async topManifest(): Promise<ManifestBytes> {
-    return this.#docs.manifest;
-  }
-
-  async manifest(): Promise<ManifestBytes> {
-    return this.#docs.manifest;
-  }
-
-  blob(digest: Digest): IngestSource {
-    if (digest === this.#docs.config.digest) return bytesSource(this.#docs.config.bytes);
-    const file = this.#files.get(digest);
-    return file === undefined ? storeBlob(this.#store, digest) : fileSource(file);
-  }
-
-  async close(): Promise<void> {}
-}
-
-function storeBlob(store: Store, digest: Digest): IngestSource {
-  return {
-    async open(offset) {
-      return { stream: await store.blobs.open(digest, offset), offset };
-    },
-  };
-}
-
 /** Runs `work` on every item, `limit` at a time; the first failure is thrown once all have settled. */
 async function eachLimited<T>(
   items: readonly T[],
@@ -277,7 +238,7 @@ export async function exportBuildCache(
       }
     }
     if (to.type === "local") {
-      const source = new CacheExportSource(store, cacheDocuments(records));
+      const source = new DocumentsSource(store, cacheDocuments(records));
       await copyAndCommit(source, await openOciLayoutDestination(to.dir, LOCAL_CACHE_TAG));
     } else {
       await exportToRegistry(store, records, cacheReference(to.ref, "to"), ctx);
@@ -325,7 +286,7 @@ async function exportToRegistry(
         layer: { ...r.layer, digest: g.digest as Digest, mediaType: g.mediaType, size: g.size },
       };
     });
-    const source = new CacheExportSource(store, cacheDocuments(pushed), files);
+    const source = new DocumentsSource(store, cacheDocuments(pushed), files);
     await copyAndCommit(source, new RegistryDestination(client, ref, { cache: blobInfo }), {
       names: [referenceString(ref)],
       concurrency: CONCURRENCY,

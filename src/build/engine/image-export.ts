@@ -7,10 +7,7 @@ import { createHash } from "node:crypto";
 import type { ImageConfig } from "../../oci/config.ts";
 import type { Digest } from "../../oci/digest.ts";
 import { dockerToOciMediaType, OciMediaType } from "../../oci/mediatype.ts";
-import type { IngestSource } from "../../store/ingest.ts";
-import { bytesSource } from "../../store/sources.ts";
-import type { Store } from "../../store/store.ts";
-import type { ImageSource, ManifestBytes } from "../../transport/types.ts";
+import type { ManifestBytes } from "../../transport/types.ts";
 import type { StageState } from "./stage-state.ts";
 
 export interface ImageDocuments {
@@ -113,35 +110,4 @@ function orderedRunConfig(run: Record<string, unknown>): Record<string, unknown>
     out[key] = value;
   }
   return out;
-}
-
-/** The built image as a copy source: documents from memory, layer blobs from the store. */
-export class BuiltImageSource implements ImageSource {
-  readonly #store: Store;
-  readonly #docs: ImageDocuments;
-
-  constructor(store: Store, docs: ImageDocuments) {
-    this.#store = store;
-    this.#docs = docs;
-  }
-
-  async topManifest(): Promise<ManifestBytes> {
-    return this.#docs.manifest;
-  }
-
-  async manifest(): Promise<ManifestBytes> {
-    return this.#docs.manifest;
-  }
-
-  blob(digest: Digest): IngestSource {
-    if (digest === this.#docs.config.digest) return bytesSource(this.#docs.config.bytes);
-    const blobs = this.#store.blobs;
-    return {
-      async open(offset) {
-        return { stream: await blobs.open(digest, offset), offset };
-      },
-    };
-  }
-
-  async close(): Promise<void> {}
 }
