@@ -185,17 +185,24 @@ async function copyStep(
   const createdBy = `${cmd.type} ${[...flags, ...sources, dest].join(" ")} # buildkit`;
   return layerStep(ctx, state, key, createdBy, async (ws) => {
     // Loaded on a cache miss only: a cached build needs neither the copier nor the mounts.
-    const [{ copyIntoRoot }, { mountOverlay }] = await Promise.all([
+    const [{ copyIntoRoot }, { mountOverlay }, { prepareUpperCopy }] = await Promise.all([
       import("../copy/copy-files.ts"),
       import("../run/overlay-mount.ts"),
+      import("./copy-upper.ts"),
     ]);
+    const from = await source();
+    if (await prepareUpperCopy(ws.lowerDirs, ws.upperDir, from, request)) {
+      await copyIntoRoot({ ...request, source: from, destRoot: ws.upperDir });
+      await ws.writeLayer(undefined);
+      return;
+    }
     const mount = await mountOverlay({
       lowerDirs: ws.lowerDirs,
       upperDir: ws.upperDir,
       scratchDir: ws.scratchDir,
     });
     try {
-      await copyIntoRoot({ ...request, source: await source(), destRoot: mount.merged });
+      await copyIntoRoot({ ...request, source: from, destRoot: mount.merged });
       await ws.writeLayer(mount.merged);
     } finally {
       await mount.unmount();
