@@ -16,6 +16,10 @@
  * trip each, and the compressor works on the thread pool meanwhile.
  */
 import { lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+
+/** fuse-overlayfs's opaque-directory marker file (overlay's aufs-style name for it). */
+const OPAQUE_MARKER = Buffer.from(".wh..wh..opq");
+
 import { isWhiteout, type LowerDir, LowerListing, lowerRoot, NO_LOWER } from "./lower-union.ts";
 
 export type UpperChange =
@@ -86,7 +90,11 @@ export function* upperChanges(options: UpperWalkOptions): Generator<UpperChange>
   }
 
   function* walk(dir: Buffer, dirStats: Stats, lower: LowerDir): Generator<UpperChange> {
-    const upperNames = readdirSync(join(upper, dir), { encoding: "buffer" });
+    // fuse-overlayfs marks an opaque directory with a `.wh..wh..opq` file in the upper dir (the
+    // kernel with an xattr): a marker, never an entry; the merged view below tells what it hides.
+    const upperNames = readdirSync(join(upper, dir), { encoding: "buffer" }).filter(
+      (name) => !name.equals(OPAQUE_MARKER),
+    );
     const listing = lower.paths.length === 0 ? undefined : new LowerListing(lower);
     const names: { name: Buffer; hidden: boolean }[] = upperNames.map((name) => ({ name, hidden: false }));
     if (listing !== undefined && merged !== undefined) {

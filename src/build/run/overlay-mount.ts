@@ -73,10 +73,11 @@ export async function mountOverlay(opts: OverlayOptions): Promise<OverlayMount> 
         layers: lowerDirs.length,
       });
     }
-    const result = await runCommand("mount", ["-t", "overlay", "overlay", "-o", options, merged], dir);
-    if (result.code !== 0) {
-      throw new WharfError("MOUNT_FAILED", `overlay mount failed: ${result.stderr}`, { options });
-    }
+    const kernel =
+      process.env.WHARF_BUILD_OVERLAY === "fuse"
+        ? undefined
+        : await runCommand("mount", ["-t", "overlay", "overlay", "-o", options, merged], dir);
+    if (kernel === undefined || kernel.code !== 0) await fuseFallback(options, merged, dir, kernel?.stderr);
   } catch (err) {
     await removeUnlessMounted(dir, merged);
     throw err;
@@ -89,6 +90,24 @@ export async function mountOverlay(opts: OverlayOptions): Promise<OverlayMount> 
       return unmounted;
     },
   };
+}
+
+/**
+ * Where kernel overlayfs cannot be mounted (an older kernel, a user namespace without userxattr):
+ * fuse-overlayfs, which takes the same options and keeps the same upper-dir format (whiteouts as
+ * char 0,0 devices, so the differ reads it alike). `WHARF_BUILD_OVERLAY=fuse` chooses it (tests).
+ */
+async function fuseFallback(options: string, merged: string, dir: string, kernelError: string | undefined) {
+  // fuse-overlayfs knows overlayfs's layer options but not its feature switches.
+  const fuseOptions = options.replace(`,${FEATURES}`, "");
+  const fuse = await runCommand("fuse-overlayfs", ["-o", fuseOptions, merged], dir).catch(() => undefined);
+  if (fuse?.code === 0) return;
+  const why = kernelError ? `overlay mount failed: ${kernelError.trim()}` : "overlay mount not tried";
+  const fallback =
+    fuse === undefined || fuse.code === 127
+      ? "and fuse-overlayfs is not installed (apt-get install fuse-overlayfs)"
+      : `and fuse-overlayfs failed: ${fuse.stderr.trim()}`;
+  throw new WharfError("MOUNT_FAILED", `${why}, ${fallback}`, { options });
 }
 
 async function unmountAndRemove(dir: string, merged: string): Promise<void> {
