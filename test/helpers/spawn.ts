@@ -15,7 +15,7 @@ export interface Finished {
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to the child's stdin, which is then closed (default: no stdin). */
-  input?: string;
+  input?: string | Buffer;
 }
 
 /** Any command, its output collected; `done` rejects only if it cannot start. */

@@ -8,7 +8,7 @@
  * source, in wharf and BuildKit.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, utimesSync } from "node:fs";
+import { mkdtempSync, utimesSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ import {
   readDockerArchive,
   readOciLayout,
 } from "../helpers/image-contents.ts";
+import { mountsUnder } from "../helpers/mounts.ts";
 import { wharf } from "../helpers/spawn.ts";
 
 const TAG = "app:1";
@@ -88,14 +89,6 @@ async function savedImage(): Promise<{ file: string; contents: ImageContents }> 
   return { file, contents: await readDockerArchive(file) };
 }
 
-/** Mount points at or below wharf's store, from the kernel's table: a build must leave none. */
-function mountsUnderStore(): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[4] ?? "")
-    .filter((p) => p === storeRoot || p.startsWith(`${storeRoot}/`));
-}
-
 before(async () => {
   base = await readOciLayout(BUSYBOX_LAYOUT, "latest");
   buildkit = await peers.buildWithBuildKit(context);
@@ -130,7 +123,7 @@ describe("wharf's layers against BuildKit 0.8's, entry by entry", () => {
       assert.deepEqual(diffEntries(base.layers[i]!, image.layers[i]!), [], `base layer ${i}`);
       assert.deepEqual(diffEntries(buildkit.contents.layers[i]!, image.layers[i]!), [], `base layer ${i}`);
     }
-    assert.deepEqual(mountsUnderStore(), []);
+    assert.deepEqual(mountsUnder(storeRoot), []);
   });
 
   test("every added layer equal, but for the documented differences", () => {
@@ -425,6 +418,6 @@ describe("the cache, in wharf and BuildKit", () => {
     const rootfs = (c: ImageContents) => (c.config.rootfs as { diff_ids: string[] }).diff_ids;
     assert.deepEqual(rootfs(contents).slice(0, 6), rootfs(image).slice(0, 6));
     assert.notDeepEqual(rootfs(contents)[6], rootfs(image)[6]);
-    assert.deepEqual(mountsUnderStore(), []);
+    assert.deepEqual(mountsUnder(storeRoot), []);
   });
 });

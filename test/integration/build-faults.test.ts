@@ -12,7 +12,6 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -28,8 +27,9 @@ import {
   UNOWNED_SCRATCH_MAX_AGE_MS,
 } from "../../src/build/engine/stale-scratch.ts";
 import { currentOwner, formatOwner, isOwnerAlive, parseOwner } from "../../src/store/owner.ts";
+import { entries, ok } from "../helpers/build-cli.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
-import { unmountUnder } from "../helpers/mounts.ts";
+import { mountsUnder, unmountUnder } from "../helpers/mounts.ts";
 import { type Finished, WHARF_MAIN, wharf } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { smallFs } from "../helpers/tmpfs.ts";
@@ -45,12 +45,6 @@ const ROOMY_KIB = 160 * 1024;
 const wharfAt = (root: string, args: string[]) => wharf(["--root", root, ...args], { env: ENV });
 const build = (root: string, dir: string, tag: string) =>
   wharfAt(root, ["build", "--progress", "plain", "-t", tag, dir]);
-
-async function ok(run: Promise<Finished>): Promise<Finished> {
-  const r = await run;
-  assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 const imageList = async (root: string) =>
   (await ok(wharfAt(root, ["images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"])))
@@ -70,21 +64,6 @@ function context(files: Record<string, string>, bigFiles: Record<string, number>
     assert.equal(r.status, 0, String(r.stderr));
   }
   return dir;
-}
-
-function mountsUnder(dir: string): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((l) => l.split(" ")[4] ?? "")
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
-}
-
-function entries(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 const errorLines = (stderr: string) => stderr.split("\n").filter((l) => /^ERROR[: ]/.test(l));

@@ -5,13 +5,14 @@
  * rmi then rebuild). The progress, failures, flags and instructions are in build.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { contextDir, ok, outcome, wharfIn as wharfCli } from "../helpers/build-cli.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
 import { unmountUnder } from "../helpers/mounts.ts";
-import { type Finished, WHARF_MAIN } from "../helpers/spawn.ts";
+import type { Finished } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
 
@@ -31,54 +32,15 @@ function newStore(): string {
 }
 const STORE = newStore();
 
-function wharfIn(store: string, args: string[]): Promise<Finished> {
-  const child = spawn(process.execPath, [WHARF_MAIN, "--root", store, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DOCKER_CONFIG },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-async function ok(run: Promise<Finished>): Promise<Finished> {
-  const r = await run;
-  assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-function context(files: Record<string, string>): string {
-  const dir = tempDir("wharf-build-ctx-");
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const env = { ...process.env, DOCKER_CONFIG };
+const wharfIn = (store: string, args: string[]): Promise<Finished> => wharfCli(store, args, { env });
+const context = (files: Record<string, string>) => contextDir(files);
 
 /** A build in `store` of `dir`; returns the run and the image ID (from --iidfile). */
 async function build(store: string, dir: string, ...args: string[]): Promise<Finished & { id: string }> {
   const iid = join(tempDir("wharf-build-iid-"), "iid");
   const r = await ok(wharfIn(store, ["build", "--progress", "plain", "--iidfile", iid, ...args, dir]));
   return { ...r, id: readFileSync(iid, "utf8") };
-}
-
-/** How the vertex named NAME (`#N NAME`) ended: CACHED, DONE or ERROR. */
-function outcome(stderr: string, name: string): string {
-  const line = stderr.split("\n").find((l) => l.replace(/^#\d+ /, "") === name);
-  assert.ok(line, `no vertex "${name}" in:\n${stderr}`);
-  const n = line.slice(1, line.indexOf(" "));
-  const end = stderr.split("\n").find((l) => new RegExp(`^#${n} (CACHED|DONE \\d+\\.\\ds|ERROR: )`).test(l));
-  return end?.split(" ")[1]?.replace(/:$/, "") ?? "none";
 }
 
 const imageList = async (store: string) =>

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { mountOverlay, type RunStepOptions, type RunStepResult, runStep } from "../../src/build/run/index.ts";
 import { isWharfError } from "../../src/errors.ts";
-import { unmountUnder } from "../helpers/mounts.ts";
+import { mountsUnder, unmountUnder } from "../helpers/mounts.ts";
 
 const FIXTURE = "/work/shared/fixtures/oci/busybox";
 const root = mkdtempSync(join(tmpdir(), "wharf-build-run-"));
@@ -57,14 +57,6 @@ function stepDirs(): { upperDir: string; scratchDir: string } {
   mkdirSync(join(base, "upper"), { recursive: true });
   mkdirSync(join(base, "scratch"));
   return { upperDir: join(base, "upper"), scratchDir: join(base, "scratch") };
-}
-
-/** Mount points under the test's root, from the kernel's own table. */
-function mountsUnderRoot(): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[4] ?? "")
-    .filter((p) => p.startsWith(`${root}/`));
 }
 
 function runcContainers(stateDir: string): string {
@@ -108,7 +100,7 @@ async function run(script: string, options: Partial<RunStepOptions> = {}): Promi
 }
 
 function assertCleanedUp(scratchDir: string): void {
-  assert.deepEqual(mountsUnderRoot(), [], "nothing stays mounted");
+  assert.deepEqual(mountsUnder(root), [], "nothing stays mounted");
   assert.deepEqual(readdirSync(scratchDir), [], "bundle, state and overlay dirs are removed");
   // (runc list makes its root dir: asked after the check above, and removed again.)
   const stateDir = join(scratchDir, "state");
@@ -464,7 +456,7 @@ describe("runStep", () => {
       await single.unmount();
       await single.unmount(); // a second call is harmless
     }
-    assert.deepEqual(mountsUnderRoot(), []);
+    assert.deepEqual(mountsUnder(root), []);
     assert.deepEqual(readdirSync(scratchDir), []);
   });
 

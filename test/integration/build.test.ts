@@ -7,11 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { contextDir, entries, ok, outcome, vertex, wharfIn } from "../helpers/build-cli.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
-import { unmountUnder } from "../helpers/mounts.ts";
+import { mountsUnder, unmountUnder } from "../helpers/mounts.ts";
 import { type Finished, WHARF_MAIN } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -24,59 +25,11 @@ const DOCKER_CONFIG = tempDir("wharf-build-docker-config-");
 after(() => unmountUnder(STORE));
 
 /** wharf on this file's store; `input` (text or bytes) goes to its stdin. */
-function wharfRun(args: string[], input?: string | Buffer): Promise<Finished> {
-  const child = spawn(process.execPath, [WHARF_MAIN, "--root", STORE, ...args], {
-    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    env: { ...process.env, DOCKER_CONFIG },
-  });
-  if (input !== undefined) child.stdin?.end(input);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-async function ok(run: Promise<Finished>): Promise<Finished> {
-  const r = await run;
-  assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-/** A context directory with these files (the Dockerfile among them, usually). */
-function context(files: Record<string, string>): string {
-  const dir = tempDir("wharf-build-ctx-");
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const wharfRun = (args: string[], input?: string | Buffer): Promise<Finished> =>
+  wharfIn(STORE, args, { env: { ...process.env, DOCKER_CONFIG }, ...(input === undefined ? {} : { input }) });
+const context = (files: Record<string, string>) => contextDir(files);
 
 const build = (dir: string, ...args: string[]) => wharfRun(["build", "--progress", "plain", ...args, dir]);
-
-/** The vertex number of the progress line `#N NAME` (the first one); `] NAME` matches any `[k/n] NAME`. */
-function vertex(stderr: string, name: string): number {
-  const line = stderr
-    .split("\n")
-    .find((l) => (name.startsWith("] ") ? l.endsWith(name) : l.replace(/^#\d+ /, "") === name));
-  assert.ok(line, `no vertex "${name}" in:\n${stderr}`);
-  return Number(line.slice(1, line.indexOf(" ")));
-}
-
-/** How the vertex named NAME ended: CACHED, DONE or ERROR. */
-function outcome(stderr: string, name: string): string {
-  const n = vertex(stderr, name);
-  const end = stderr.split("\n").find((l) => new RegExp(`^#${n} (CACHED|DONE \\d+\\.\\ds|ERROR: )`).test(l));
-  return end?.split(" ")[1]?.replace(/:$/, "") ?? "none";
-}
 
 /** The output lines a vertex printed (`#N 0.123 text` -> text). */
 function logOf(stderr: string, name: string): string[] {
@@ -107,21 +60,6 @@ interface ImageInspect {
 async function inspect(ref: string): Promise<ImageInspect> {
   const r = await ok(wharfRun(["inspect", ref]));
   return JSON.parse(r.stdout)[0];
-}
-
-function mountsUnder(dir: string): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((l) => l.split(" ")[4] ?? "")
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
-}
-
-function entries(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /** Nothing of a build left behind: no mount under the store, no scratch dir, no runc container. */

@@ -4,7 +4,7 @@
  * the config, RUN/COPY/ADD/WORKDIR make layers through the cache (layer-step.ts). The result is the
  * target stage's image as documents plus an ImageSource, for the copy engine to put anywhere.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { detectSyntax } from "../../dockerfile/directives.ts";
 import type { Command } from "../../dockerfile/instructions/commands.ts";
@@ -21,8 +21,8 @@ import type { ManifestRef } from "../../store/records.ts";
 import { listContext } from "../context/context-walk.ts";
 import { readContextIgnorePatterns } from "../context/dockerignore-file.ts";
 import { FileDigestCache } from "../copy/content-hash.ts";
-import { runCommand } from "../run/command.ts";
 import { loadBaseImage } from "./base-image.ts";
+import { BuildSecrets } from "./build-secrets.ts";
 import { baseKey } from "./cache-key.ts";
 import { copyInstruction, type ResolvedCopySource } from "./copy-instruction.ts";
 import { DocumentsSource } from "./documents-source.ts";
@@ -99,8 +99,7 @@ class BuildRun {
   #digestCache = new FileDigestCache();
   /** The base images' configs by name as written in FROM (expanded): the linter reads their ENV. */
   readonly #baseConfigs = new Map<string, ImageConfig>();
-  #secretDir: string | undefined;
-  #secretRelease: (() => Promise<void>) | undefined;
+  #secrets: BuildSecrets | undefined;
 
   constructor(request: BuildRequest) {
     this.request = request;
@@ -164,7 +163,7 @@ class BuildRun {
     if (r.contextDir !== "") this.#digestCache = await loadFileDigests(r.store.paths.buildDir);
     this.#metaArgs = this.#resolveMetaArgs(parsed.stages.metaArgs);
     this.#plan = planStages(parsed.stages, this.#metaArgs, this.#expander, r.target);
-    await this.#prepareSecrets();
+    this.#secrets = await BuildSecrets.open(r.secrets, this.snapshots);
     try {
       for (const index of this.#plan.order) this.#stage(index);
       const state = await this.#stage(this.#plan.target);
@@ -205,7 +204,7 @@ class BuildRun {
         release: () => this.lease.release(),
       };
     } finally {
-      await this.#secretRelease?.();
+      await this.#secrets?.release();
     }
   }
 
@@ -365,9 +364,8 @@ class BuildRun {
                 platform: this.#stagePlatform(planned),
                 network: this.request.network,
                 addHosts: this.request.addHosts,
-                secrets: this.request.secrets,
-                secretFile: (secretId) => this.#secretFiles.get(secretId),
-                ...(this.#secretDir ? { secretsDir: this.#secretDir } : {}),
+                secretFile: (secretId) => this.#secrets?.file(secretId),
+                ...(this.#secrets?.dir ? { secretsDir: this.#secrets.dir } : {}),
                 mountSource: (from) => this.#mountSource(from, planned),
                 cacheMountDir: (cacheId) => this.snapshots.cacheMountDir(cacheId),
                 ...(this.request.signal ? { signal: this.request.signal } : {}),
@@ -417,42 +415,6 @@ class BuildRun {
       contextHashes: this.#contextHashes,
       digestCache: this.#digestCache,
     };
-  }
-
-  readonly #secretFiles = new Map<string, string>();
-
-  /**
-   * Secrets are written once, to a tmpfs mounted in a claimed scratch dir (never to the store's disk;
-   * a SIGKILLed build's tmpfs is unmounted by the stale-scratch clean-up), for RUN to bind.
-   */
-  async #prepareSecrets(): Promise<void> {
-    if (this.request.secrets.length === 0) return;
-    for (const s of this.request.secrets) {
-      if (!/^[A-Za-z0-9_.-]+$/.test(s.id) || s.id === "." || s.id === "..") {
-        throw new WharfError("USAGE", `invalid secret id "${s.id}": letters, digits, ".", "_" and "-" only`);
-      }
-    }
-    const scratch = await this.snapshots.scratch();
-    const dir = join(scratch, "secrets");
-    await mkdir(dir, { mode: 0o700 });
-    const mounted = await runCommand("mount", ["-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", dir]);
-    if (mounted.code !== 0) {
-      await rm(scratch, { recursive: true, force: true });
-      throw new WharfError(
-        "MOUNT_FAILED",
-        `cannot mount a tmpfs for the build's secrets: ${mounted.stderr.trim()}`,
-      );
-    }
-    this.#secretDir = dir;
-    this.#secretRelease = async () => {
-      await runCommand("umount", [dir]);
-      await rm(scratch, { recursive: true, force: true });
-    };
-    for (const s of this.request.secrets) {
-      const file = join(dir, s.id);
-      await writeFile(file, s.data, { mode: 0o400 });
-      this.#secretFiles.set(s.id, file);
-    }
   }
 
   async #rootfs(state: StageState): Promise<{ dir: string; release(): Promise<void> }> {

@@ -15,7 +15,7 @@ import { resolveInRoot } from "../root-path.ts";
 import type { RunMount } from "../run/index.ts";
 import { stepKey } from "./cache-key.ts";
 import { type LayerStepContext, layerStep } from "./layer-step.ts";
-import type { BuildSecret, NetworkChoice } from "./request.ts";
+import type { NetworkChoice } from "./request.ts";
 import type { Expander } from "./scope.ts";
 import type { StageState } from "./stage-state.ts";
 import type { StageVars } from "./stage-vars.ts";
@@ -29,7 +29,6 @@ export interface RunContext extends LayerStepContext {
   cacheMountDir(id: string): string;
   network: NetworkChoice;
   addHosts: { host: string; ip: string }[];
-  secrets: BuildSecret[];
   secretFile(id: string): string | undefined;
   /** The build's secrets tmpfs: RUN's per-mount copies go there too. */
   secretsDir?: string;
