@@ -30,6 +30,8 @@ await build({
     js: 'import { createRequire as __wharfCreateRequire } from "node:module"; const require = __wharfCreateRequire(import.meta.url);',
   },
   sourcemap: "linked",
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
 chmodSync(join(outdir, "wharf.js"), 0o755);

@@ -1,10 +1,11 @@
 /**
- * Positional writes that write every byte or fail. A short write is no error at the system-call
+ * Writes that write every byte or fail. A short write is no error at the system-call
  * level: on a full disk `FileHandle.writev` returned 147,456 of 1,048,576 bytes without throwing, and
  * the next call is the one that says ENOSPC. Node's FileHandle.write/writev return the count and leave
  * the rest to the caller (its WriteStream and writeFile loop; these are for code that writes with
  * positions), so this loops over the remainder until it is written or the kernel gives an error.
  */
+import { writeSync } from "node:fs";
 
 /** The part of node's FileHandle these need (a test can stand in a handle that writes short). */
 export interface PositionalFile {
@@ -37,6 +38,22 @@ export async function writevAll(
     if (written < total) rest = remainder(rest, bytesWritten);
   }
   return total;
+}
+
+/** Writes all of `data` at the descriptor's offset, synchronously (a small file's whole content). */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  let written = 0;
+  let zeroWrites = 0;
+  while (written < data.byteLength) {
+    const count = writeSync(fd, data, written);
+    if (count === 0) {
+      zeroWrites += 1;
+      if (zeroWrites >= MAX_ZERO_WRITES) throw shortWriteError(written, data.byteLength);
+      continue;
+    }
+    zeroWrites = 0;
+    written += count;
+  }
 }
 
 /** The buffers that remain after the first `count` bytes, the first one cut where the write stopped. */
