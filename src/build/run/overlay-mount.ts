@@ -36,6 +36,16 @@ const MAX_OPTIONS = 4095;
  */
 const FEATURES = "index=off,redirect_dir=off,metacopy=off";
 
+/**
+ * With an upper dir: no syncs. overlayfs turns a sync of the mount, and the one every unmount does,
+ * into a syncfs of the upper dir's whole file system, which waits for every dirty page on it (30-50
+ * ms an unmount after a step that copied 50 MB, measured here); `volatile` (Linux 5.10) skips them.
+ * Nothing is lost by it: the upper dir becomes a snapshot, a cache that is never fsynced either way,
+ * and the layer blob written from it is fsynced into the store on its own. A kernel without the
+ * option refuses the mount, and it is mounted again without.
+ */
+const VOLATILE = ",volatile";
+
 export async function mountOverlay(opts: OverlayOptions): Promise<OverlayMount> {
   const { lowerDirs, upperDir } = opts;
   if (lowerDirs.length === 0) {
@@ -76,7 +86,7 @@ export async function mountOverlay(opts: OverlayOptions): Promise<OverlayMount> 
     const kernel =
       process.env.WHARF_BUILD_OVERLAY === "fuse"
         ? undefined
-        : await runCommand("mount", ["-t", "overlay", "overlay", "-o", options, merged], dir);
+        : await mountKernel(options, upperDir, merged, dir);
     if (kernel === undefined || kernel.code !== 0) await fuseFallback(options, merged, dir, kernel?.stderr);
   } catch (err) {
     await removeUnlessMounted(dir, merged);
@@ -90,6 +100,14 @@ export async function mountOverlay(opts: OverlayOptions): Promise<OverlayMount> 
       return unmounted;
     },
   };
+}
+
+/** Kernel overlayfs, `volatile` when there is an upper dir and the kernel knows the option. */
+async function mountKernel(options: string, upperDir: string | undefined, merged: string, dir: string) {
+  const mount = (o: string) => runCommand("mount", ["-t", "overlay", "overlay", "-o", o, merged], dir);
+  if (upperDir === undefined) return mount(options);
+  const result = await mount(options + VOLATILE);
+  return result.code === 0 ? result : mount(options);
 }
 
 /**
