@@ -110,6 +110,19 @@ export type ErrorCode =
   | "BUILD_LINT_FAILED"
   /** A --cache-from export that is malformed or does not match its blobs (build cache transfer). */
   | "BUILD_CACHE_INVALID"
+  // scan (vulnerabilities, SBOMs)
+  /** A version string an ecosystem's ordering cannot read. */
+  | "VERSION_INVALID"
+  /** No vulnerability database in the wharf root yet (`wharf scan db import`). */
+  | "SCAN_DB_MISSING"
+  /** The vulnerability database file is unreadable or of an unknown schema. */
+  | "SCAN_DB_CORRUPT"
+  /** An OSV file, folder or zip given to `scan db import` that is not OSV JSON. */
+  | "SCAN_IMPORT_INVALID"
+  /** A package database inside an image (apk, dpkg, rpm, package.json, METADATA) that cannot be read. */
+  | "SCAN_PACKAGE_DB_INVALID"
+  /** A binary or archive inside an image (ELF, jar) that is malformed where the scanner reads it. */
+  | "SCAN_BINARY_INVALID"
   // cli
   | "USAGE";
 
