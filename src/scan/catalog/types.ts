@@ -49,6 +49,7 @@ export interface Cataloger {
    *  mode `mode`; decided before the content is read, so it must be cheap. */
   wants(path: string, size: number, mode: number): boolean;
   /** The packages in one file. Malformed content: a WharfError SCAN_PACKAGE_DB_INVALID or
-   *  SCAN_BINARY_INVALID naming the path (the walker reports it and goes on). */
-  read(file: CatalogFile): FoundPackage[];
+   *  SCAN_BINARY_INVALID naming the path (the walker reports it and goes on). Asynchronous only
+   *  where a library is (yauzl for jars). */
+  read(file: CatalogFile): FoundPackage[] | Promise<FoundPackage[]>;
 }
