@@ -1,17 +1,12 @@
 /** `wharf copy`: opens both ends, runs the copy engine, prints skopeo's lines. */
 import type { Command } from "commander";
-import { findImageRecord, findImageTop } from "../../images/local-manifest.ts";
 import { isIndexMediaType } from "../../oci/mediatype.ts";
 import { parsePlatform } from "../../oci/platform.ts";
-import type { Reference } from "../../oci/reference.ts";
-import type { Store } from "../../store/store.ts";
-import type { BlobInfoCache } from "../../transport/blob-info-cache.ts";
 import { copyAndCommit } from "../../transport/copy.ts";
-import { type EndpointContext, openDestination, openSource } from "../../transport/endpoints.ts";
-import { StoreSource } from "../../transport/store-source.ts";
+import { openDestination, openSource } from "../../transport/endpoints.ts";
 import { parseTransportReference } from "../../transport/transport-reference.ts";
 import type { CopyEvent } from "../../transport/types.ts";
-import { globalOptions, openStore } from "../context.ts";
+import { cliEndpoints } from "../endpoint-context.ts";
 import { usageError } from "../exit.ts";
 
 export interface CopyFlags {
@@ -27,37 +22,13 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
   const to = parseTransportReference(dst);
   if (flags.all && flags.platform)
     throw usageError("--all and --platform cannot be used together", "wharf copy");
-  let store: Store | undefined;
-  let cache: BlobInfoCache | undefined;
-  let pinned: StoreSource | undefined;
-  const ctx: EndpointContext = {
-    blobInfoCache: async () => {
-      const { BlobInfoCache } = await import("../../transport/blob-info-cache.ts");
-      cache ??= BlobInfoCache.forStore((await ctx.store()).root);
-      return cache;
-    },
-    store: async () => {
-      store ??= await openStore(command);
-      return store;
-    },
-    // With --all, the index the image came with, when the store holds all of it. Leased here, and
-    // looked up again if another process removed it before the lease: the source then opens on blobs
-    // that stay.
-    resolveLocal: async (s, name) => {
-      const lookup = () => (flags.all ? findImageTop(s, name) : findImageRecord(s, name).manifest);
-      pinned = await StoreSource.open(s, lookup);
-      return pinned.top;
-    },
-    registryClient: async (ref: Reference, end) => {
-      const { registryClientFor } = await import("../../registry/client/client.ts");
-      const { insecureRegistry } = globalOptions(command);
-      const creds = end === "source" ? flags.srcCreds : flags.destCreds;
-      return registryClientFor(ref.domain, {
-        ...(insecureRegistry?.length ? { insecureRegistries: insecureRegistry } : {}),
-        ...(creds === undefined ? {} : { credentials: parseCreds(creds) }),
-      });
-    },
-  };
+  const endpoints = cliEndpoints(command, {
+    commandName: "wharf copy",
+    ...(flags.all ? { all: true } : {}),
+    ...(flags.srcCreds === undefined ? {} : { srcCreds: flags.srcCreds }),
+    ...(flags.destCreds === undefined ? {} : { destCreds: flags.destCreds }),
+  });
+  const { ctx } = endpoints;
   try {
     const source = await openSource(from, ctx);
     try {
@@ -72,18 +43,8 @@ export async function runCopy(src: string, dst: string, flags: CopyFlags, comman
       await source.close();
     }
   } finally {
-    await pinned?.close();
-    cache?.close();
-    store?.close();
+    await endpoints.close();
   }
-}
-
-/** skopeo's USER[:PASSWORD]; a password may contain colons (the first one splits). */
-function parseCreds(value: string): { username: string; password: string } {
-  const colon = value.indexOf(":");
-  const username = colon < 0 ? value : value.slice(0, colon);
-  if (username === "") throw usageError("credentials must be USERNAME[:PASSWORD]", "wharf copy");
-  return { username, password: colon < 0 ? "" : value.slice(colon + 1) };
 }
 
 /** skopeo's lines, less its signature steps (wharf copies no signatures). */
