@@ -4,7 +4,8 @@
 # a `wharf serve` of its own; `wharf save` / `rmi` / `load` round trip; `wharf copy --all` of the
 # multi-platform image into an OCI layout; `wharf build` of the small fixture context FROM that
 # registry's busybox (RUN through runc, COPY, the build cache on a rebuild), pushed to the wharf serve;
-# `wharf images` and `wharf system check` at the end.
+# `wharf scan` of an image built on it with a vulnerable npm package (the fixtures' OSV records
+# imported first); `wharf images` and `wharf system check` at the end.
 # Usage: scripts/demo.sh [IMAGE-TAG]   (after `npm ci`; installs docker-registry and skopeo if missing)
 # Whatever it starts (docker-registry, wharf serve) it stops by PID and waits for, then removes its
 # work directory (under $TMPDIR): on success, on a failed step, and on SIGINT/SIGTERM (exit 130/143).
@@ -78,6 +79,15 @@ wharf build --progress plain --build-arg "REGISTRY=127.0.0.1:$port" -t "$built" 
 wharf history "$built"
 wharf build -q --build-arg "REGISTRY=127.0.0.1:$port" -t "$built" "$work/context"
 wharf push "$built"
+# The scanner, offline: the OSV records of the fixtures imported, then an image with an npm package at
+# a vulnerable version on purpose (lodash 4.17.20), built on the one above and scanned (trivy's table).
+wharf scan db import ../shared/fixtures/osv/osv-scanner
+wharf scan db status
+mkdir -p "$work/vulnerable/node_modules/lodash"
+echo '{"name": "lodash", "version": "4.17.20"}' >"$work/vulnerable/node_modules/lodash/package.json"
+printf 'FROM %s\nCOPY node_modules/ /app/node_modules/\n' "$built" >"$work/vulnerable/Dockerfile"
+wharf build -q -t demo/vulnerable:1 "$work/vulnerable"
+wharf scan demo/vulnerable:1
 wharf images --digests
 wharf system df
 wharf system check

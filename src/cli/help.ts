@@ -139,7 +139,13 @@ export function helpText(command: Command): string {
   const isRoot = !command.parent;
   const hasSubcommands = command.commands.length > 0;
   const hasOptions = command.options.some((o) => !o.hidden);
-  const usage = hasSubcommands ? `${path}${hasOptions ? " [OPTIONS]" : ""} COMMAND` : useLine(command);
+  const managementUsage = `${path}${hasOptions ? " [OPTIONS]" : ""} COMMAND`;
+  // A command that runs by itself and has subcommands too (wharf scan IMAGE, wharf scan db ...).
+  const usage = !hasSubcommands
+    ? useLine(command)
+    : command.registeredArguments.length > 0
+      ? `${useLine(command)}\n        ${path} COMMAND`
+      : managementUsage;
   const lines = [`Usage:  ${usage}`, "", LONG_DESCRIPTIONS[path] ?? command.description()];
   const aliases = aliasesOf(command);
   if (aliases) lines.push("", "Aliases:", `  ${aliases}`);

@@ -16,6 +16,7 @@ import { registerPull } from "./commands/pull.ts";
 import { registerPush } from "./commands/push.ts";
 import { registerRmi } from "./commands/rmi.ts";
 import { registerSave } from "./commands/save.ts";
+import { registerScan } from "./commands/scan.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSystem } from "./commands/system.ts";
 import { registerTag } from "./commands/tag.ts";
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerCopy(program);
   registerBuild(program);
   registerBuilder(program);
+  registerScan(program);
   configure(program);
   // cobra checks the number of arguments after the flags and before running the command.
   program.hook("preAction", (_root, action) => checkArguments(action));

@@ -1,0 +1,49 @@
+/**
+ * `wharf scan IMAGE` (and docker's `wharf scout cves IMAGE`), `wharf scan db import PATH...` and
+ * `wharf scan db status`: flags here, the work (loaded when it runs) in scan-run.ts and scan-db-run.ts.
+ */
+import type { Command } from "commander";
+import type { ScanDbFlags } from "./scan-db-run.ts";
+import type { ScanFlags } from "./scan-run.ts";
+
+function defineScanImage(command: Command): Command {
+  return command
+    .argument(
+      "<image>",
+      "a local image, or docker://, oci:, oci-archive:, docker-archive: (as wharf copy takes)",
+    )
+    .option("--format <format>", "Output format: table or json (trivy's report)", "table")
+    .option("-o, --output <file>", "Write the report to a file instead of standard output")
+    .option("--severity <list>", "Severities to report (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
+    .option("--ignore-unfixed", "Report only vulnerabilities that have a fixed version")
+    .option("--exit-code <code>", "Exit with this code when a vulnerability is reported (for CI)")
+    .option("--platform <platform>", "The platform to scan of a multi-platform image (default: this host's)")
+    .option("--db <file>", "The vulnerability database (default: scan/osv.db in the wharf root)")
+    .action(async (image: string, flags: ScanFlags, cmd: Command) =>
+      (await import("./scan-run.ts")).runScan(image, flags, cmd),
+    );
+}
+
+export function registerScan(program: Command): void {
+  const scan = defineScanImage(
+    program.command("scan").description("Scan an image for known vulnerabilities (OSV records, offline)"),
+  );
+  const db = scan.command("db").description("Manage the local vulnerability database");
+  db.command("import")
+    .description(
+      "Import OSV records: JSON files, folders of them, osv.dev's all.zip, osv-scanner's offline folder",
+    )
+    .argument("<path...>")
+    .option("--db <file>", "The vulnerability database (default: scan/osv.db in the wharf root)")
+    .action(async (paths: string[], flags: ScanDbFlags, cmd: Command) =>
+      (await import("./scan-db-run.ts")).runScanDbImport(paths, flags, cmd),
+    );
+  db.command("status")
+    .description("Show what the vulnerability database holds and how old it is")
+    .option("--db <file>", "The vulnerability database (default: scan/osv.db in the wharf root)")
+    .action(async (flags: ScanDbFlags, cmd: Command) =>
+      (await import("./scan-db-run.ts")).runScanDbStatus(flags, cmd),
+    );
+  const scout = program.command("scout").description("Docker Scout's commands, answered by wharf scan");
+  defineScanImage(scout.command("cves").description("Display the CVEs of an image (wharf scan)"));
+}
