@@ -6,27 +6,14 @@
 
 import { createReadStream } from "node:fs";
 import type { Transform } from "node:stream";
-import { createGunzip, createZstdDecompress } from "node:zlib";
 import { WharfError } from "../errors.ts";
 import { type Digest, Digester } from "../oci/digest.ts";
 import { type LayerCompression, layerCompression } from "../oci/mediatype.ts";
+import { decompressor } from "./compression.ts";
 
 export interface DiffIdResult {
   diffId: Digest;
   uncompressedSize: number;
-}
-
-/**
- * 1 MiB output chunks and a 4 MiB input buffer: fewer round trips between the thread pool and this
- * thread, and the download need not wait for every chunk to be inflated (zlib's options reach its
- * Transform, though @types/node does not list the stream ones).
- */
-const STREAM_OPTIONS = { chunkSize: 1 << 20, writableHighWaterMark: 4 << 20 } as { chunkSize: number };
-
-function decompressorFor(compression: LayerCompression): Transform | undefined {
-  if (compression === "gzip") return createGunzip(STREAM_OPTIONS);
-  if (compression === "zstd") return createZstdDecompress(STREAM_OPTIONS);
-  return undefined;
 }
 
 /**
@@ -63,7 +50,7 @@ export class DiffIdCalculator {
     this.#free = [];
     this.#filling = undefined;
     this.#filled = 0;
-    this.#decompressor = decompressorFor(this.#compression);
+    this.#decompressor = decompressor(this.#compression);
     const d = this.#decompressor;
     if (!d) {
       this.#ended = Promise.resolve();

@@ -8,9 +8,8 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip, createZstdDecompress } from "node:zlib";
 import { WharfError } from "../errors.ts";
-import { detectCompression } from "../layer/compression.ts";
+import { decompressor, detectCompression } from "../layer/compression.ts";
 import type { LayerCompression } from "../oci/mediatype.ts";
 import { interruptSafeTempDir } from "../util/interrupt-cleanup.ts";
 
@@ -45,8 +44,8 @@ async function spool(input: Readable, compression: LayerCompression, what: strin
   const temp = tempFile();
   try {
     const out = createWriteStream(temp.path, { flags: "wx" });
-    if (compression === "gzip") await pipeline(input, createGunzip(), out);
-    else if (compression === "zstd") await pipeline(input, createZstdDecompress(), out);
+    const inflate = decompressor(compression);
+    if (inflate) await pipeline(input, inflate, out);
     else await pipeline(input, out);
   } catch (err) {
     await temp.remove();

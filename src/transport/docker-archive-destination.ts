@@ -12,7 +12,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createZstdDecompress } from "node:zlib";
+import { decompressor } from "../layer/compression.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { Digester, digestBytes } from "../oci/digest.ts";
 import { parseDocument, serializeDocument } from "../oci/document.ts";
@@ -126,7 +126,7 @@ async function decompressToTemp(
   try {
     const path = join(dir, "layer.tar");
     const digester = new Digester();
-    const decompress = createZstdDecompress();
+    const decompress = decompressor("zstd")!;
     const out = createWriteStream(path);
     decompress.on("data", (chunk: Buffer) => digester.update(chunk));
     const written = pipeline(decompress, out);

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { createGunzip, createZstdDecompress } from "node:zlib";
+import { decompressor } from "../../layer/compression.ts";
 
 export type ArchiveCompression = "none" | "gzip" | "bzip2" | "xz" | "zstd";
 
@@ -61,7 +61,7 @@ export async function openDecompressed(
   }
   const raw = handle.createReadStream({ highWaterMark: 1 << 20 });
   if (compression === "none") return { stream: raw, close: () => raw.destroy() };
-  const inflate = compression === "gzip" ? createGunzip() : createZstdDecompress();
+  const inflate = decompressor(compression)!;
   raw.on("error", (err) => inflate.destroy(err));
   raw.pipe(inflate);
   return {

@@ -9,8 +9,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createGunzip, createZstdDecompress } from "node:zlib";
 import { chainIds } from "../../images/chain.ts";
+import { decompressor } from "../../layer/compression.ts";
 import type { Digest } from "../../oci/digest.ts";
 import { layerCompression } from "../../oci/mediatype.ts";
 import type { Store } from "../../store/store.ts";
@@ -105,7 +105,7 @@ export class Snapshots {
     const file = createReadStream(this.#store.blobs.path(layer.digest), { highWaterMark: 1 << 20 });
     const kind = layerCompression(layer.mediaType);
     if (kind === "none") return file;
-    const inflate = kind === "gzip" ? createGunzip() : createZstdDecompress();
+    const inflate = decompressor(kind)!;
     file.on("error", (err) => inflate.destroy(err));
     return file.pipe(inflate);
   }
