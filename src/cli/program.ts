@@ -12,6 +12,7 @@ import { registerInspect } from "./commands/inspect.ts";
 import { registerLoad } from "./commands/load.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerManifest } from "./commands/manifest.ts";
+import { registerPin } from "./commands/pin.ts";
 import { registerPull } from "./commands/pull.ts";
 import { registerPush } from "./commands/push.ts";
 import { registerRmi } from "./commands/rmi.ts";
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerBuild(program);
   registerBuilder(program);
   registerScan(program);
+  registerPin(program);
   configure(program);
   // cobra checks the number of arguments after the flags and before running the command.
   program.hook("preAction", (_root, action) => checkArguments(action));

@@ -55,7 +55,7 @@ class EscapeState {
  * The escape token as the last non-blank character, unless another escape token precedes it (and,
  * as in BuildKit, not for an escaped escape before it: `foo \\\`), or alone on its line.
  */
-function continuationRegex(token: string): RegExp {
+export function continuationRegex(token: string): RegExp {
   const t = token === "\\" ? "\\\\" : token;
   return new RegExp(`([^${t}])${t}[ \\t]*$|^${t}[ \\t]*$`);
 }
