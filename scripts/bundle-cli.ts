@@ -29,6 +29,9 @@ await build({
   banner: {
     js: 'import { createRequire as __wharfCreateRequire } from "node:module"; const require = __wharfCreateRequire(import.meta.url);',
   },
+  // @cyclonedx/cyclonedx-library's XML serializer requires xmlbuilder2 if installed; wharf writes
+  // JSON only, so the optional require stays a require (it is never reached).
+  external: ["xmlbuilder2"],
   sourcemap: "linked",
   minifyWhitespace: true,
   minifySyntax: true,

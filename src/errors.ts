@@ -123,6 +123,8 @@ export type ErrorCode =
   | "SCAN_PACKAGE_DB_INVALID"
   /** A binary or archive inside an image (ELF, jar) that is malformed where the scanner reads it. */
   | "SCAN_BINARY_INVALID"
+  /** An OpenVEX document given to `wharf scan --vex` that cannot be read. */
+  | "SCAN_VEX_INVALID"
   // cli
   | "USAGE";
 

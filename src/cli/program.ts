@@ -17,6 +17,7 @@ import { registerPull } from "./commands/pull.ts";
 import { registerPush } from "./commands/push.ts";
 import { registerRmi } from "./commands/rmi.ts";
 import { registerSave } from "./commands/save.ts";
+import { registerSbom } from "./commands/sbom.ts";
 import { registerScan } from "./commands/scan.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSystem } from "./commands/system.ts";
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   registerBuild(program);
   registerBuilder(program);
   registerScan(program);
+  registerSbom(program);
   registerPin(program);
   configure(program);
   // cobra checks the number of arguments after the flags and before running the command.

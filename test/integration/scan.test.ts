@@ -4,10 +4,11 @@
  * versions on purpose (a Debian 12 dpkg status naming tar 1.34+dfsg-1.2 and libc6 from glibc
  * 2.36-9+deb12u3, npm's lodash 4.17.20 and semver 7.5.1, moment 2.29.1 deleted again by a later
  * RUN, and Debian's runc binary, built with go1.19.8), scanned from the store, an OCI layout and a
- * docker-archive. Every expected finding below was checked by hand against its record file.
+ * docker-archive. Every expected finding below was checked by hand against its record file. Then
+ * the other outputs (SARIF, Go templates, the SBOMs) and filters (--vex, --only-fixed) on that image.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { contextDir, ok, wharfIn } from "../helpers/build-cli.ts";
@@ -263,5 +264,191 @@ describe("wharf scan IMAGE", () => {
     const results = (out: string) => JSON.parse(out).Results;
     assert.deepEqual(results(second.stdout), results(first.stdout));
     assert.ok(results(first.stdout).length >= 3);
+  });
+});
+
+describe("wharf scan outputs and filters", () => {
+  type Vuln = { VulnerabilityID: string; PkgName: string };
+  const jsonVulns = (out: string): string[] =>
+    JSON.parse(out)
+      .Results.flatMap((res: { Vulnerabilities?: Vuln[] }) =>
+        (res.Vulnerabilities ?? []).map((v) => `${v.PkgName} ${v.VulnerabilityID}`),
+      )
+      .sort();
+  /** A usage error: exit 125, the message on the first line of stderr. */
+  const usage = async (args: string[], message: RegExp) => {
+    const r = await wharfIn(store, ["scan", ...args, "vulnerable:1"]);
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr.split("\n")[0] ?? "", message);
+    assert.equal(r.stdout, "");
+  };
+
+  test("--format sarif: one result per finding, at the package's file, with one rule per ID", async () => {
+    const json = jsonVulns((await ok(wharfIn(store, ["scan", "--format", "json", "vulnerable:1"]))).stdout);
+    const r = await ok(wharfIn(store, ["scan", "--format", "sarif", "vulnerable:1"]));
+    const sarif = JSON.parse(r.stdout);
+    assert.equal(sarif.version, "2.1.0");
+    const [run] = sarif.runs;
+    assert.equal(run.tool.driver.name, "wharf");
+    type Result = {
+      ruleId: string;
+      level: string;
+      message: { text: string };
+      locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+    };
+    const results: Result[] = run.results;
+    assert.equal(results.length, json.length);
+    const ids = new Set(results.map((res) => res.ruleId));
+    assert.deepEqual(run.tool.driver.rules.map((rule: { id: string }) => rule.id).sort(), [...ids].sort());
+    const uri = (res: Result) => res.locations[0]?.physicalLocation.artifactLocation.uri;
+    const lodash = results.find((res) => res.ruleId === "CVE-2021-23337")!;
+    assert.equal(lodash.level, "error", "HIGH");
+    assert.equal(uri(lodash), "app/node_modules/lodash/package.json");
+    assert.match(
+      lodash.message.text,
+      /^Package: lodash\nInstalled Version: 4\.17\.20\n.*\nFixed Version: 4\.17\.21\n/s,
+    );
+    const tar = results.find((res) => res.ruleId === "CVE-2022-48303")!;
+    assert.equal([tar.level, uri(tar)].join(" "), "note var/lib/dpkg/status");
+    assert.ok(
+      results.some((res) => uri(res) === "usr/local/bin/runc"),
+      "runc's stdlib",
+    );
+  });
+
+  test("--format template: inline, @FILE and --format '{{...}}', on trivy's Results", async () => {
+    const inline =
+      '{{ range . }}{{ $t := .Target }}{{ range .Vulnerabilities }}{{ $t }}|{{ .PkgName }}|{{ .VulnerabilityID }}|{{ .Severity }}|{{ .PkgIdentifier.PURL }}{{ "\\n" }}{{ end }}{{ end }}';
+    const r = await ok(
+      wharfIn(store, ["scan", "--format", "template", "--template", inline, "vulnerable:1"]),
+    );
+    assert.match(r.stdout, /^Node\.js\|lodash\|CVE-2021-23337\|HIGH\|pkg:npm\/lodash@4\.17\.20$/m);
+    assert.match(
+      r.stdout,
+      /^vulnerable:1 \(debian 12\)\|tar\|CVE-2022-48303\|UNKNOWN\|pkg:deb\/debian\/tar@/m,
+    );
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const [, name, id] = l.split("|");
+        return `${name} ${id}`;
+      });
+    const json = jsonVulns((await ok(wharfIn(store, ["scan", "--format", "json", "vulnerable:1"]))).stdout);
+    assert.deepEqual(lines.sort(), json, "the same findings as the JSON report");
+    // A trivy-style template from a file: the embedded Vulnerability's fields and trivy's escapeXML.
+    const file = join(tempDir("wharf-scan-tpl-"), "junit.tpl");
+    writeFileSync(
+      file,
+      `{{- range . -}}{{- range .Vulnerabilities }}{{ if eq .PkgName "lodash" }}<case name="{{ escapeXML .Vulnerability.Title }}" fixed="{{ .FixedVersion }}" source="{{ .DataSource.Name }}"/>{{ end }}{{ end }}{{ end }}`,
+    );
+    const fromFile = await ok(
+      wharfIn(store, ["scan", "--format", "template", "--template", `@${file}`, "vulnerable:1"]),
+    );
+    assert.equal(fromFile.stdout, '<case name="Command Injection in lodash" fixed="4.17.21" source="OSV"/>');
+    const short = await ok(
+      wharfIn(store, ["scan", "--format", "{{ len . }} {{ (index . 0).Class }}", "vulnerable:1"]),
+    );
+    assert.match(short.stdout, /^[3-9] os-pkgs$/);
+  });
+
+  test("--format cyclonedx (with the findings) and spdx-json (without: no database needed)", async () => {
+    const cdx = JSON.parse(
+      (await ok(wharfIn(store, ["scan", "--format", "cyclonedx", "vulnerable:1"]))).stdout,
+    );
+    assert.equal(cdx.bomFormat, "CycloneDX");
+    assert.ok(cdx.vulnerabilities.some((v: { id: string }) => v.id === "CVE-2021-23337"));
+    const none = join(tempDir("wharf-scan-nodb-"), "osv.db");
+    const spdx = JSON.parse(
+      (await ok(wharfIn(store, ["scan", "--format", "spdx-json", "--db", none, "vulnerable:1"]))).stdout,
+    );
+    assert.equal(spdx.spdxVersion, "SPDX-2.3");
+    assert.ok(spdx.packages.some((p: { name: string }) => p.name === "lodash"));
+  });
+
+  test("--vex: not_affected and fixed statements hide findings; under_investigation does not", async () => {
+    const file = join(tempDir("wharf-scan-vex-"), "app.openvex.json");
+    const statement = (name: string, products: object[], status: string) => ({
+      vulnerability: { name },
+      products,
+      status,
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.com/vex/vulnerable-1",
+        author: "wharf tests",
+        timestamp: "2024-05-01T00:00:00Z",
+        version: 1,
+        statements: [
+          // lodash's record ID; the finding reports its CVE.
+          {
+            ...statement("GHSA-35jh-r3h4-6jhm", [{ "@id": "pkg:npm/lodash@4.17.20" }], "not_affected"),
+            justification: "vulnerable_code_not_in_execute_path",
+          },
+          // The image, with Debian's tar as the subcomponent.
+          statement(
+            "CVE-2022-48303",
+            [{ "@id": "pkg:oci/vulnerable", subcomponents: [{ "@id": "pkg:deb/debian/tar" }] }],
+            "fixed",
+          ),
+          statement("CVE-2022-25883", [{ "@id": "pkg:npm/semver" }], "under_investigation"),
+        ],
+      }),
+    );
+    const before = jsonVulns((await ok(wharfIn(store, ["scan", "--format", "json", "vulnerable:1"]))).stdout);
+    const after = jsonVulns(
+      (await ok(wharfIn(store, ["scan", "--format", "json", "--vex", file, "vulnerable:1"]))).stdout,
+    );
+    assert.deepEqual(
+      before.filter((v) => !after.includes(v)),
+      ["lodash CVE-2021-23337", "tar CVE-2022-48303"],
+    );
+    assert.ok(after.includes("semver CVE-2022-25883") && after.includes("tar CVE-2023-39804"));
+    // The Node.js WG's document is about pkg:nodejs/node, which this image does not have.
+    const nodeVex = join(OSV, "vex", "nodejs-security-wg-node.openvex.json");
+    const withNode = await ok(
+      wharfIn(store, ["scan", "--format", "json", "--vex", nodeVex, "--vex", file, "vulnerable:1"]),
+    );
+    assert.deepEqual(jsonVulns(withNode.stdout), after);
+  });
+
+  test("--only-fixed is --ignore-unfixed", async () => {
+    const results = async (flag: string) =>
+      jsonVulns((await ok(wharfIn(store, ["scan", "--format", "json", flag, "vulnerable:1"]))).stdout);
+    const onlyFixed = await results("--only-fixed");
+    assert.ok(onlyFixed.length > 0);
+    assert.deepEqual(onlyFixed, await results("--ignore-unfixed"));
+    const help = await ok(wharfIn(store, ["scan", "--help"]));
+    assert.match(help.stdout, /--only-fixed +Alias of --ignore-unfixed/);
+  });
+
+  test("bad --format, --template and --vex values are one-line usage errors", async () => {
+    const dir = tempDir("wharf-scan-bad-");
+    writeFileSync(join(dir, "cdx.json"), JSON.stringify({ bomFormat: "CycloneDX", vulnerabilities: [] }));
+    await usage(
+      ["--format", "xml"],
+      /^unknown format "xml": table, json, sarif, cyclonedx, spdx-json, template, or a Go template$/,
+    );
+    await usage(["--format", "template"], /^--format template needs --template/);
+    await usage(["--template", "{{ . }}"], /^--template needs --format template \(not "table"\)$/);
+    await usage(
+      ["--format", "{{ .Target"],
+      /^invalid template: template: output template:1: unclosed action$/,
+    );
+    await usage(
+      ["--format", "template", "--template", `@${join(dir, "none.tpl")}`],
+      /^invalid --template "@.*none\.tpl": open .*none\.tpl: no such file or directory$/,
+    );
+    await usage(
+      ["--vex", join(dir, "none.json")],
+      /^invalid --vex ".*none\.json": open .*: no such file or directory$/,
+    );
+    await usage(["--vex", join(dir, "cdx.json")], /^invalid --vex ".*cdx\.json": not an OpenVEX document/);
+    // A template that fails on the data is the scan's failure (exit 1), not a usage error.
+    const r = await wharfIn(store, ["scan", "--format", "{{ range . }}{{ .Nope }}{{ end }}", "vulnerable:1"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /can't evaluate field Nope in type types\.Result/);
   });
 });

@@ -12,10 +12,24 @@ function defineScanImage(command: Command): Command {
       "<image>",
       "a local image, or docker://, oci:, oci-archive:, docker-archive: (as wharf copy takes)",
     )
-    .option("--format <format>", "Output format: table or json (trivy's report)", "table")
+    .option(
+      "--format <format>",
+      "Output format: table, json (trivy's report), sarif, cyclonedx (SBOM with the vulnerabilities), spdx-json (SBOM), template, or a Go template '{{...}}'",
+      "table",
+    )
+    .option(
+      "--template <template>",
+      "With --format template: a Go template run on trivy's Results ('{{...}}', or @FILE); functions: Go's builtins and trivy's escapeXML, escapeString, endWithPeriod, appVersion (no sprig)",
+    )
     .option("-o, --output <file>", "Write the report to a file instead of standard output")
     .option("--severity <list>", "Severities to report (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
     .option("--ignore-unfixed", "Report only vulnerabilities that have a fixed version")
+    .option("--only-fixed", "Alias of --ignore-unfixed")
+    .option(
+      "--vex <file>",
+      "An OpenVEX document: its not_affected and fixed statements hide those findings (repeatable)",
+      (file: string, files: string[] | undefined) => [...(files ?? []), file],
+    )
     .option("--exit-code <code>", "Exit with this code when a vulnerability is reported (for CI)")
     .option("--platform <platform>", "The platform to scan of a multi-platform image (default: this host's)")
     .option("--db <file>", "The vulnerability database (default: scan/osv.db in the wharf root)")
