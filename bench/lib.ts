@@ -19,6 +19,7 @@ import { homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { unmountUnder } from "../test/helpers/mounts.ts";
+import { ensureNodeapp as ensureNodeappLayout } from "../test/helpers/nodeapp.ts";
 
 /** The repository root: where dist/ and src/ are found and `npm run build` runs. */
 export const REPO = resolve(import.meta.dirname, "..");
@@ -383,33 +384,17 @@ export function removeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** PATH without node_modules/.bin: the fixture copies the machine's node + npm, as PEERS.md measured. */
-function systemPath(): string {
-  return (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
-    .join(delimiter);
-}
-
 /**
  * The nodeapp image (../shared/fixtures/make-nodeapp.sh) as an OCI layout under `cache`, built once
- * (about two minutes) and kept outside the repository.
+ * (about two minutes) and kept outside the repository (test/helpers/nodeapp.ts, which the tests share).
  */
 export async function ensureNodeapp(cache: string): Promise<{ layout: string; imageBytes: number }> {
-  mkdirSync(cache, { recursive: true });
-  const layout = join(cache, "nodeapp");
-  if (!existsSync(join(layout, "index.json"))) {
-    console.log(`building the nodeapp image into ${layout} (once; about two minutes)`);
-    const t0 = performance.now();
-    await exec("bash", [resolve(REPO, "../shared/fixtures/make-nodeapp.sh"), cache], {
-      env: { ...process.env, PATH: systemPath() },
-      inherit: true,
-    });
-    console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  }
-  const blobsDir = join(layout, "blobs", "sha256");
-  let imageBytes = 0;
-  for (const b of readdirSync(blobsDir)) imageBytes += statSync(join(blobsDir, b)).size;
+  const t0 = performance.now();
+  const { layout, imageBytes, built } = ensureNodeappLayout(cache);
+  if (built)
+    console.log(
+      `built the nodeapp image into ${layout} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   return { layout, imageBytes };
 }
 
