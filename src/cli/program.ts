@@ -9,6 +9,7 @@ import { registerHistory } from "./commands/history.ts";
 import { registerImage } from "./commands/image.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerInspect } from "./commands/inspect.ts";
+import { registerLint } from "./commands/lint.ts";
 import { registerLoad } from "./commands/load.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerManifest } from "./commands/manifest.ts";
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerCopy(program);
   registerBuild(program);
+  registerLint(program);
   registerBuilder(program);
   registerScan(program);
   registerSbom(program);
