@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { extract, type Header } from "tar-stream";
 import { isWharfError, noSpaceError, WharfError } from "../errors.ts";
+import { discard, feed } from "./tar-feed.ts";
 import { cleanEntryName, entryMetadata, invalidEntry, whiteoutKind } from "./unpack-header.ts";
 import { LowerStack } from "./unpack-lower.ts";
 import { LayerTree } from "./unpack-tree.ts";
@@ -27,8 +28,6 @@ export interface UnpackResult {
   entries: number;
   bytes: number;
 }
-
-type TarParser = ReturnType<typeof extract>;
 
 /** Unpacks one layer's (already decompressed) tar into `destDir` (an existing empty directory). */
 export async function unpackLayer(
@@ -78,46 +77,6 @@ export async function unpackLayer(
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
-}
-
-/**
- * Writes the input into the parser with backpressure; a failure of the input destroys the parser.
- * Never rejects.
- */
-async function feed(
-  input: AsyncIterable<Uint8Array | string>,
-  parser: TarParser,
-  consumed: (bytes: number) => void,
-): Promise<void> {
-  try {
-    for await (const chunk of input) {
-      // Leaving the loop ends the input (a stream is destroyed).
-      if (parser.destroyed) return;
-      if (typeof chunk === "string") throw new TypeError("a layer tar must be read as bytes, not text");
-      consumed(chunk.byteLength);
-      if (!parser.write(chunk)) await drained(parser);
-    }
-    // streamx's typings ask for an argument; without data, end() only ends.
-    parser.end(undefined);
-  } catch (err) {
-    parser.destroy(err as Error);
-  }
-}
-
-function drained(parser: TarParser): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      parser.off("drain", done);
-      parser.off("close", done);
-      resolve();
-    };
-    parser.on("drain", done);
-    parser.on("close", done);
-  });
-}
-
-async function discard(content: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of content);
 }
 
 async function applyEntry(

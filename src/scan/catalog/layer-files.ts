@@ -9,6 +9,7 @@ import { pipeline, Readable } from "node:stream";
 import { extract, type Header } from "tar-stream";
 import { isWharfError, WharfError } from "../../errors.ts";
 import { decompressor, detectCompression } from "../../layer/compression.ts";
+import { discard, feed } from "../../layer/tar-feed.ts";
 import { childOf, cleanEntryName, whiteoutKind } from "../../layer/unpack-header.ts";
 
 export type LayerChange =
@@ -57,7 +58,7 @@ export async function* readLayerChanges(
   try {
     for await (const entry of parser as AsyncIterable<Entry>) {
       const change = await reader.read(entry);
-      await drain(entry);
+      await discard(entry);
       if (change !== undefined) yield change;
     }
     if (failure.input !== undefined) throw failure.input;
@@ -102,33 +103,6 @@ async function decompressed(
     if (err) onError(err);
   });
   return { input, compression };
-}
-
-/** Writes the tar into the parser with backpressure; never rejects (failures are the parser's). */
-async function feed(input: Readable, parser: ReturnType<typeof extract>): Promise<void> {
-  try {
-    for await (const chunk of input) {
-      if (parser.destroyed) return;
-      if (!parser.write(chunk as Buffer)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            parser.off("drain", done);
-            parser.off("close", done);
-            resolve();
-          };
-          parser.on("drain", done);
-          parser.on("close", done);
-        });
-      }
-    }
-    parser.end(undefined);
-  } catch (err) {
-    parser.destroy(err as Error);
-  }
-}
-
-async function drain(entry: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of entry);
 }
 
 /** The entry's data, copied into one buffer of its size as it comes (no second copy at the end). */
