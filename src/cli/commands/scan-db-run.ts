@@ -7,11 +7,16 @@ import { dirname } from "node:path";
 import type { Command } from "commander";
 import { TabWriter } from "../../format/tabwriter.ts";
 import { databasePath, type ImportResult, VulnerabilityDatabase } from "../../scan/db/database.ts";
+import { DEFAULT_ECOSYSTEMS, download, ecosystemUrl, isUrl } from "../../scan/db/download.ts";
 import type { DatabaseStatus } from "../../scan/db/status.ts";
 import { storeRoot } from "../context.ts";
 
 export interface ScanDbFlags {
   db?: string;
+}
+
+export interface ScanDbUpdateFlags extends ScanDbFlags {
+  from?: string[];
 }
 
 export function defaultDatabasePath(command: Command): string {
@@ -27,6 +32,35 @@ export async function runScanDbImport(paths: string[], flags: ScanDbFlags, comma
       const result = await db.import(source);
       for (const problem of result.problems) process.stderr.write(`WARNING: skipped ${problem}\n`);
       process.stdout.write(`${importLine(source, result)}\n`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `scan db update`: each --from (a URL fetched whole first, or a folder), else osv.dev's all.zip of
+ * every ecosystem the database holds (or a default set for a new one), imported one by one: what
+ * was fetched stays imported when a later source fails.
+ */
+export async function runScanDbUpdate(flags: ScanDbUpdateFlags, command: Command): Promise<void> {
+  const path = flags.db ?? defaultDatabasePath(command);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = VulnerabilityDatabase.open(path, { create: true });
+  try {
+    const held = db.status().ecosystems.map((e) => e.ecosystem);
+    const sources = flags.from?.length
+      ? flags.from
+      : (held.length > 0 ? held : DEFAULT_ECOSYSTEMS).map(ecosystemUrl);
+    for (const source of sources) {
+      const fetched = isUrl(source) ? await download(source) : undefined;
+      try {
+        const result = await db.import(fetched?.path ?? source);
+        for (const problem of result.problems) process.stderr.write(`WARNING: skipped ${problem}\n`);
+        process.stdout.write(`${importLine(source, result)}\n`);
+      } finally {
+        await fetched?.remove();
+      }
     }
   } finally {
     db.close();

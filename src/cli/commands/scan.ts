@@ -1,9 +1,9 @@
 /**
- * `wharf scan IMAGE` (and docker's `wharf scout cves IMAGE`), `wharf scan db import PATH...` and
- * `wharf scan db status`: flags here, the work (loaded when it runs) in scan-run.ts and scan-db-run.ts.
+ * `wharf scan IMAGE` (and docker's `wharf scout cves IMAGE`), `wharf scan db import PATH...`,
+ * `wharf scan db update [--from URL|DIR]` and `wharf scan db status`: flags here, the work (loaded when it runs) in scan-run.ts and scan-db-run.ts.
  */
 import type { Command } from "commander";
-import type { ScanDbFlags } from "./scan-db-run.ts";
+import type { ScanDbFlags, ScanDbUpdateFlags } from "./scan-db-run.ts";
 import type { ScanFlags } from "./scan-run.ts";
 
 function defineScanImage(command: Command): Command {
@@ -51,6 +51,17 @@ export function registerScan(program: Command): void {
     .option("--db <file>", "The vulnerability database (default: scan/osv.db in the wharf root)")
     .action(async (paths: string[], flags: ScanDbFlags, cmd: Command) =>
       (await import("./scan-db-run.ts")).runScanDbImport(paths, flags, cmd),
+    );
+  db.command("update")
+    .description("Fetch OSV records where there is a network: osv.dev's all.zip per ecosystem, or --from")
+    .option(
+      "--from <source>",
+      "A URL of an all.zip or .json record, or a folder (repeatable; default: osv.dev, for the ecosystems the database holds)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option("--db <file>", "The vulnerability database (default: scan/osv.db in the wharf root)")
+    .action(async (flags: ScanDbUpdateFlags, cmd: Command) =>
+      (await import("./scan-db-run.ts")).runScanDbUpdate(flags, cmd),
     );
   db.command("status")
     .description("Show what the vulnerability database holds and how old it is")
