@@ -1,7 +1,7 @@
 /**
  * `wharf sbom IMAGE`: the software bill of materials of an image, as docker's sbom plugin takes
- * its flags (--format, -o/--output, --platform): flags here, the work (loaded when it runs) in
- * sbom-run.ts.
+ * its flags (--format, -o/--output, --platform), and --attach (the SBOM pushed to the image's
+ * registry as an OCI referrer): flags here, the work (loaded when it runs) in sbom-run.ts.
  */
 import type { Command } from "commander";
 import type { SbomFlags } from "./sbom-run.ts";
@@ -21,6 +21,10 @@ export function registerSbom(program: Command): void {
     )
     .option("-o, --output <file>", "Write the SBOM to a file instead of standard output")
     .option("--platform <platform>", "The platform of a multi-platform image (default: this host's)")
+    .option(
+      "--attach",
+      "Push the SBOM to the image's registry as an OCI referrer of the image (written to -o only if given)",
+    )
     .action(async (image: string, flags: SbomFlags, cmd: Command) =>
       (await import("./sbom-run.ts")).runSbom(image, flags, cmd),
     );

@@ -491,6 +491,19 @@ export class RegistryClient {
     manifest: { bytes: Uint8Array; mediaType: string },
     opts: RequestOptions = {},
   ): Promise<Digest> {
+    return (await this.putManifestReporting(repository, reference, manifest, opts)).digest;
+  }
+
+  /**
+   * putManifest, also telling whether the registry answered with `OCI-Subject` (a manifest with a
+   * `subject` that the registry's referrers API lists by itself, distribution-spec 1.1).
+   */
+  async putManifestReporting(
+    repository: string,
+    reference: string,
+    manifest: { bytes: Uint8Array; mediaType: string },
+    opts: RequestOptions = {},
+  ): Promise<{ digest: Digest; subjectListed: boolean }> {
     checkRepository(repository);
     checkReference(reference);
     if (manifest.bytes.byteLength > MANIFEST_SIZE_LIMIT) {
@@ -522,7 +535,7 @@ export class RegistryClient {
         { expected: actual, actual: header },
       );
     }
-    return actual;
+    return { digest: actual, subjectListed: (headerValue(res.headers, "oci-subject") ?? "") !== "" };
   }
 
   /**
