@@ -9,10 +9,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { Ajv } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import addFormats from "ajv-formats";
 import { contextDir, ok, wharfIn } from "../helpers/build-cli.ts";
+import { cyclonedxValidator, spdxValidator } from "../helpers/sbom-schemas.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const SCHEMAS = new URL("../../../shared/schemas/", import.meta.url).pathname;
@@ -21,26 +19,10 @@ const TIMEOUT = { timeout: 120_000 };
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON documents, their shape checked by the schemas first
 type Json = Record<string, any>;
-const schema = (name: string) => JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
+const _schema = (name: string) => JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
 
-const validateCyclonedx = (() => {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  ajv.addFormat("iri-reference", true);
-  ajv.addFormat("idn-email", true);
-  ajv.addSchema(schema("spdx.SNAPSHOT.schema.json"), "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json");
-  ajv.addSchema(
-    schema("jsf-0.82.SNAPSHOT.schema.json"),
-    "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json",
-  );
-  return ajv.compile(schema("bom-1.6.SNAPSHOT.schema.json"));
-})();
-
-const validateSpdx = (() => {
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  return ajv.compile(schema("spdx-2.3.schema.json"));
-})();
+const validateCyclonedx = cyclonedxValidator();
+const validateSpdx = spdxValidator();
 
 const DPKG_STATUS = `Package: base-files
 Status: install ok installed

@@ -16,9 +16,6 @@ import { Readable } from "node:stream";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { Ajv } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import addFormats from "ajv-formats";
 import { pack } from "tar-stream";
 import type { Digest } from "../../src/oci/digest.ts";
 import { catalogImage, type ImageInventory, type LayerInput } from "../../src/scan/catalog/image-catalog.ts";
@@ -32,6 +29,7 @@ import { declaredExpression, spdxExpression } from "../../src/scan/sbom/license-
 import type { SbomInput } from "../../src/scan/sbom/sbom-input.ts";
 import { spdxJson } from "../../src/scan/sbom/spdx.ts";
 import { findVulnerabilities } from "../../src/scan/scan-image.ts";
+import { cyclonedxValidator, spdxValidator } from "../helpers/sbom-schemas.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,30 +40,9 @@ const TAR = "application/vnd.oci.image.layer.v1.tar";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON documents, their shape checked by the schemas first
 type Json = Record<string, any>;
-const schema = (name: string) => JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
+const _schema = (name: string) => JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
 const sha256 = (data: Buffer | string) =>
   `sha256:${createHash("sha256").update(data).digest("hex")}` as Digest;
-
-function cyclonedxValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  // ajv-formats has neither; the CycloneDX library's own validator accepts any value for both too.
-  ajv.addFormat("iri-reference", true);
-  ajv.addFormat("idn-email", true);
-  // bom-1.6 refers to them by these names (relative to its $id).
-  ajv.addSchema(schema("spdx.SNAPSHOT.schema.json"), "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json");
-  ajv.addSchema(
-    schema("jsf-0.82.SNAPSHOT.schema.json"),
-    "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json",
-  );
-  return ajv.compile(schema("bom-1.6.SNAPSHOT.schema.json"));
-}
-
-function spdxValidator() {
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  return ajv.compile(schema("spdx-2.3.schema.json"));
-}
 
 const validateCyclonedx = cyclonedxValidator();
 const validateSpdx = spdxValidator();
