@@ -13,13 +13,11 @@ import { contextDir, ok, wharfIn } from "../helpers/build-cli.ts";
 import { cyclonedxValidator, spdxValidator } from "../helpers/sbom-schemas.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-const SCHEMAS = new URL("../../../shared/schemas/", import.meta.url).pathname;
 const BUSYBOX = new URL("../../../shared/fixtures/oci/busybox", import.meta.url).pathname;
 const TIMEOUT = { timeout: 120_000 };
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON documents, their shape checked by the schemas first
 type Json = Record<string, any>;
-const _schema = (name: string) => JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
 
 const validateCyclonedx = cyclonedxValidator();
 const validateSpdx = spdxValidator();

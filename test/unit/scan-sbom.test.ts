@@ -33,14 +33,12 @@ import { cyclonedxValidator, spdxValidator } from "../helpers/sbom-schemas.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const SCHEMAS = fileURLToPath(new URL("../../../shared/schemas/", import.meta.url));
 const RECORDS = fileURLToPath(new URL("../../../shared/fixtures/osv/records/", import.meta.url));
 const GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
 const TAR = "application/vnd.oci.image.layer.v1.tar";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON documents, their shape checked by the schemas first
 type Json = Record<string, any>;
-const _schema = (name: string) => JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
 const sha256 = (data: Buffer | string) =>
   `sha256:${createHash("sha256").update(data).digest("hex")}` as Digest;
 
