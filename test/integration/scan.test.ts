@@ -12,6 +12,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileS
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { contextDir, ok, wharfIn } from "../helpers/build-cli.ts";
+import { startDistribution } from "../helpers/distribution.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const OSV = new URL("../../../shared/fixtures/osv/", import.meta.url).pathname;
@@ -94,6 +95,8 @@ const STDLIB = [
 
 // Made here, not in a hook: tempDir registers their removal with the test runner.
 const store = tempDir("wharf-scan-store-");
+// Started at top level: its after hook stops it when the file ends.
+const distribution = await startDistribution();
 const db = join(store, "scan", "osv.db");
 const ctx = contextDir({
   Dockerfile: DOCKERFILE,
@@ -234,10 +237,13 @@ describe("wharf scan IMAGE", () => {
     assert.match(bad.stderr, /invalid --severity "SEVERE"/);
   });
 
-  test("an OCI layout and a docker-archive of the image scan alike", async () => {
+  test("an OCI layout, a docker-archive and a registry's copy of the image scan alike", async () => {
     const dir = tempDir("wharf-scan-out-");
     await ok(wharfIn(store, ["copy", "-q", "wharf:vulnerable:1", `oci:${join(dir, "layout")}:v1`]));
     await ok(wharfIn(store, ["save", "-o", join(dir, "image.tar"), "vulnerable:1"]));
+    // Pushed compressed (the built layers are plain tars in the store): other blobs, the same files.
+    await ok(wharfIn(store, ["tag", "vulnerable:1", `${distribution.host}/vulnerable:1`]));
+    await ok(wharfIn(store, ["push", "-q", `${distribution.host}/vulnerable:1`]));
     const fromStore = await ok(wharfIn(store, ["scan", "--format", "json", "vulnerable:1"]));
     const vulns = (out: string) =>
       JSON.parse(out)
@@ -245,7 +251,11 @@ describe("wharf scan IMAGE", () => {
           (res.Vulnerabilities ?? []).map((v) => `${v.PkgName} ${v.VulnerabilityID}`),
         )
         .sort();
-    for (const name of [`oci:${join(dir, "layout")}:v1`, `docker-archive:${join(dir, "image.tar")}`]) {
+    for (const name of [
+      `oci:${join(dir, "layout")}:v1`,
+      `docker-archive:${join(dir, "image.tar")}`,
+      `docker://${distribution.host}/vulnerable:1`,
+    ]) {
       const r = await ok(wharfIn(store, ["scan", "--format", "json", name]));
       assert.deepEqual(vulns(r.stdout), vulns(fromStore.stdout), name);
     }
