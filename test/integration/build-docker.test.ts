@@ -51,9 +51,12 @@ let buildah: PeerBuild | undefined;
 let built: WharfBuild;
 let image: ImageContents;
 
-/** The image ID a build's plain progress reports (wharf and BuildKit print the same line). */
+/**
+ * The image ID a build's plain progress reports (wharf and BuildKit print the same line; BuildKit
+ * adds the time the write took when it is long enough to show: `writing image sha256:... 0.0s done`).
+ */
 function reportedId(output: string): string {
-  const m = /^#\d+ writing image (sha256:[0-9a-f]{64}) done$/m.exec(output);
+  const m = /^#\d+ writing image (sha256:[0-9a-f]{64})(?: \d+\.\d+s)? done$/m.exec(output);
   assert.ok(m, `no image ID in:\n${output}`);
   return m[1]!;
 }
