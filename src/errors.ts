@@ -169,3 +169,8 @@ export function noSpaceError(err: unknown, path?: string): WharfError | undefine
   const message = `no space left on device${quota}${where === undefined ? "" : `: ${syscall} ${where}`}`;
   return new WharfError("NO_SPACE", message, where === undefined ? {} : { path: where }, { cause: err });
 }
+
+/** An error's message (or the thrown value as text), for one-line reports. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

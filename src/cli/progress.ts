@@ -3,7 +3,9 @@
  * redrawn in place with cursor movements; otherwise every status change is one plain line and
  * byte counts are not printed at all.
  */
-import { humanSize } from "../format/units.ts";
+import { progressText } from "../format/progress-text.ts";
+
+export { progressText };
 
 export interface ProgressOutput {
   write(text: string): unknown;
@@ -12,18 +14,6 @@ export interface ProgressOutput {
 }
 
 const ESC = "\x1b";
-
-/** Docker's JSONProgress.String(): an optional bar (wide terminals) and current/total. */
-export function progressText(current: number, total: number | undefined, width: number): string {
-  if (total === undefined || total <= 0) return current > 0 ? humanSize(current).padStart(8) : "";
-  const percent = Math.min(Math.floor(Math.floor((current / total) * 100) / 2), 50);
-  const bar = width > 110 ? `[${"=".repeat(percent)}>${" ".repeat(Math.max(50 - percent, 0))}] ` : "";
-  const numbers =
-    current > total
-      ? humanSize(current).padStart(8)
-      : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
-  return bar + numbers;
-}
 
 export class ProgressPrinter {
   readonly #out: ProgressOutput;

@@ -4,29 +4,18 @@
  * itself when `-` is not a tar). A tar context is unpacked, safely, into a temporary directory that
  * goes when the build ends.
  */
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { readStreamedContext, type StreamedContext } from "../../build/context/tar-context.ts";
 import { WharfError } from "../../errors.ts";
 
-export interface BuildInput {
-  contextDir: string;
-  dockerfile: string;
-  /** For errors and NAME.dockerignore: the Dockerfile's path, or "-" for stdin. */
-  dockerfilePath: string;
-  cleanup(): Promise<void>;
-}
+/** The context directory and the Dockerfile; its path is "-" when it came from stdin. */
+export type BuildInput = StreamedContext;
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-function isTar(bytes: Buffer): boolean {
-  return bytes.length >= 512 && bytes.subarray(257, 262).toString("latin1") === "ustar";
 }
 
 export async function readBuildInput(path: string, file: string | undefined): Promise<BuildInput> {
@@ -36,39 +25,15 @@ export async function readBuildInput(path: string, file: string | undefined): Pr
         "USAGE",
         "invalid argument: can't use stdin for both build context and dockerfile",
       );
-    let bytes = await readStdin();
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
-    if (!isTar(bytes)) {
-      // docker build - < Dockerfile: the Dockerfile alone, no context.
-      return {
-        contextDir: "",
-        dockerfile: bytes.toString("utf8"),
-        dockerfilePath: "-",
-        cleanup: async () => undefined,
-      };
-    }
-    const dir = await mkdtemp(join(tmpdir(), "wharf-context-"));
-    try {
-      // The layer unpacker is the safe way to unpack a tar; loaded only for a tar context.
-      const { unpackLayer } = await import("../../layer/unpack.ts");
-      await unpackLayer(Readable.from([bytes]), dir, { lowerDirs: [] });
-      const name = file ?? "Dockerfile";
-      const dockerfile = await readFile(join(dir, name), "utf8").catch(() => {
-        throw new WharfError(
+    return readStreamedContext(process.stdin, {
+      dockerfile: file ?? "Dockerfile",
+      aloneName: "-",
+      missingDockerfile: (name) =>
+        new WharfError(
           "BUILD_CONTEXT_INVALID",
           `failed to read dockerfile: open ${name}: no such file or directory`,
-        );
-      });
-      return {
-        contextDir: dir,
-        dockerfile,
-        dockerfilePath: name,
-        cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
+        ),
+    });
   }
   const contextDir = resolve(path);
   const info = await stat(contextDir).catch(() => undefined);
@@ -94,15 +59,4 @@ export async function readBuildInput(path: string, file: string | undefined): Pr
     );
   });
   return { contextDir, dockerfile, dockerfilePath, cleanup: async () => undefined };
-}
-
-function gunzip(bytes: Buffer): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    const z = createGunzip();
-    z.on("data", (c: Buffer) => chunks.push(c));
-    z.on("end", () => done(Buffer.concat(chunks)));
-    z.on("error", fail);
-    z.end(bytes);
-  });
 }

@@ -10,9 +10,8 @@ import { type BuildResult, build } from "../../build/engine/builder.ts";
 import type { BuildEvent, BuildRequest, NetworkChoice } from "../../build/engine/request.ts";
 import { commitBuiltImage } from "../../build/engine/store-output.ts";
 import { formatLintSummary } from "../../dockerfile/lint/index.ts";
-import { isWharfError, WharfError } from "../../errors.ts";
-import { findImageRecord } from "../../images/local-manifest.ts";
-import { defaultPlatform, formatPlatform, type Platform, parsePlatform } from "../../oci/platform.ts";
+import { WharfError } from "../../errors.ts";
+import { defaultPlatform, parsePlatform } from "../../oci/platform.ts";
 import {
   familiarString,
   parseNormalizedNamed,
@@ -20,7 +19,6 @@ import {
   referenceString,
   tagNameOnly,
 } from "../../oci/reference.ts";
-import type { ManifestRef } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 import type { ImageDestination } from "../../transport/types.ts";
 import { globalOptions, openStore } from "../context.ts";
@@ -120,7 +118,13 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
       addHosts,
       ...(sourceDateEpoch === undefined ? {} : { sourceDateEpoch }),
       compression,
-      resolveBase: (name, p) => resolveBase(store, command, name, p, flags.pull ?? false),
+      // A base image: the local one (docker's legacy builder and wharf keep using what is in the
+      // store), pulled when missing or with --pull. Loaded when a FROM names an image.
+      resolveBase: async (name, p) =>
+        (await import("../../transport/base-image.ts")).resolveBaseImage(store, name, p, {
+          pull: flags.pull ?? false,
+          registryClient: (domain) => registryClient(command, domain),
+        }),
       onEvent,
       signal: abort.signal,
     };
@@ -259,55 +263,6 @@ async function pushTags(
     await copyAndCommit(result.source, new RegistryDestination(client, tag, { ownsClient: true }), {
       names: [referenceString(tag)],
     });
-  }
-}
-
-/**
- * A base image: the local one (docker's legacy builder and wharf keep using what is in the store),
- * pulled when missing or with --pull.
- */
-async function resolveBase(
-  store: Store,
-  command: Command,
-  name: string,
-  platform: Platform,
-  pull: boolean,
-): Promise<ManifestRef> {
-  const ref = parseNormalizedNamed(name);
-  if (!pull) {
-    try {
-      const local = findImageRecord(store, name);
-      // The local image serves when it is of the platform asked for; another platform is pulled.
-      if (local.platform.os === platform.os && local.platform.architecture === platform.architecture) {
-        return local.manifest;
-      }
-    } catch (err) {
-      if (!(err instanceof WharfError) || err.code !== "IMAGE_NOT_FOUND") throw err;
-    }
-  }
-  const [{ pullImage }, { RegistrySource }] = await Promise.all([
-    import("../../transport/pull.ts"),
-    import("../../transport/registry-source.ts"),
-  ]);
-  const client = await registryClient(command, ref.domain);
-  const named = ref.digest || ref.tag ? ref : tagNameOnly(ref);
-  const source = new RegistrySource(client, named);
-  try {
-    const pulled = await pullImage(store, named, source, { platform });
-    return pulled.image.manifest;
-  } catch (err) {
-    // BuildKit's words: `NAME: failed to resolve source metadata for REF: REF: not found`.
-    const reason = isWharfError(err, "REGISTRY_NOT_FOUND")
-      ? `${referenceString(named)}: not found`
-      : (err as Error).message;
-    throw new WharfError(
-      "BUILD_BASE_INVALID",
-      `${familiarString(named)}: failed to resolve source metadata for ${referenceString(named)}: ${reason}`,
-      { platform: formatPlatform(platform) },
-      { cause: err },
-    );
-  } finally {
-    await source.close();
   }
 }
 

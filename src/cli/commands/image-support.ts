@@ -12,7 +12,7 @@
  * `docker manifest` talks to registries from the CLI itself, so its errors have no prefix.
  */
 import type { Command } from "commander";
-import { isWharfError, WharfError } from "../../errors.ts";
+import { isWharfError, messageOf, WharfError } from "../../errors.ts";
 import { type Filters, newFilters, parseFilterFlag } from "../../images/filters.ts";
 import { type LocalImage, loadImages } from "../../images/model.ts";
 import type { Store } from "../../store/store.ts";
@@ -36,9 +36,7 @@ export async function daemon<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { messageOf };
 
 /** Parses `--filter` values as docker's FilterOpt does; a bad one is a usage error (exit 125). */
 export function parseFilters(

@@ -12,8 +12,9 @@ import type { Command } from "commander";
 import { isWharfError } from "../../errors.ts";
 import { marshalJSON, parseDockerTemplate, type Template } from "../../format/index.ts";
 import { type InspectResponse, inspectImage, isNotFound, resolveAgain } from "../../images/index.ts";
+import { inspectResponseStruct } from "../../images/inspect-struct.ts";
 import { DAEMON_PREFIX, imagesOf, indentJSON, messageOf, withStore } from "./image-support.ts";
-import { executeInspectTemplate, rawView } from "./inspect-views.ts";
+import { executeInspectTemplate } from "./inspect-views.ts";
 
 export interface InspectFlags {
   format?: string;
@@ -77,7 +78,7 @@ export async function runInspect(
     } else if (found.length === 0) {
       out = "[]\n";
     } else {
-      const compact = `[${found.map((r) => marshalJSON(rawView(r))).join(",")}]`;
+      const compact = `[${found.map((r) => marshalJSON(inspectResponseStruct(r))).join(",")}]`;
       out = `${format === "json" ? compact : indentJSON(compact, "    ")}\n`;
     }
     process.stdout.write(out);

@@ -26,27 +26,11 @@ import {
   type InspectResponse,
   parseRFC3339,
 } from "../../images/index.ts";
-
-/** Marks the API object's structs so that Go's marshalling keeps their field order (maps are sorted). */
-export function rawView(r: InspectResponse): object {
-  const config = goStruct({ ...r.Config }, "container.Config");
-  if (r.Config.Healthcheck)
-    config.Healthcheck = goStruct({ ...r.Config.Healthcheck }, "container.HealthConfig");
-  return goStruct(
-    {
-      ...r,
-      Config: config,
-      GraphDriver: goStruct({ ...r.GraphDriver }, "storage.DriverData"),
-      RootFS: goStruct({ ...r.RootFS }, "image.RootFS"),
-      Metadata: goStruct({ ...r.Metadata }, "image.Metadata"),
-    },
-    "image.InspectResponse",
-  );
-}
+import { inspectResponseStruct } from "../../images/inspect-struct.ts";
 
 /** tryRawInspectFallback's data: the API JSON decoded into maps (run with missingkey=error). */
 function fallbackView(r: InspectResponse): unknown {
-  return JSON.parse(marshalJSON(rawView(r)));
+  return JSON.parse(marshalJSON(inspectResponseStruct(r)));
 }
 
 /**
@@ -244,7 +228,7 @@ export function typedView(r: InspectResponse): object {
     "image.InspectResponse",
   );
   // Marshalled, the typed object is the API object with the image-spec config.
-  const raw = rawView(r) as Record<string, unknown>;
+  const raw = inspectResponseStruct(r) as Record<string, unknown>;
   return withMarshalJSON(typed, () =>
     marshalJSON(goStruct({ ...raw, Config: config }, "image.InspectResponse")),
   );

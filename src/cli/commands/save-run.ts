@@ -8,15 +8,14 @@ import { lstatSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
-import { currentRecord, selectImagesToSave } from "../../images/save-selection.ts";
-import { copyImage } from "../../transport/copy.ts";
+import { selectImagesToSave } from "../../images/save-selection.ts";
 import { DockerArchiveDestination } from "../../transport/docker-archive-destination.ts";
 import { createOciArchiveDestination } from "../../transport/oci-archive.ts";
-import { StoreSource } from "../../transport/store-source.ts";
+import { saveImages } from "../../transport/save-images.ts";
 import type { TarTarget } from "../../transport/tar-output.ts";
 import type { ImageDestination } from "../../transport/types.ts";
 import { usageError } from "../exit.ts";
-import { daemon, withStore } from "./image-support.ts";
+import { daemon, daemonError, withStore } from "./image-support.ts";
 
 export interface SaveFlags {
   output?: string;
@@ -45,29 +44,7 @@ export async function runSave(images: string[], flags: SaveFlags, cmd: Command):
       flags.format === "oci"
         ? createOciArchiveDestination(target, { namesAreReferences: true })
         : new DockerArchiveDestination(target);
-    try {
-      for (const item of items) {
-        // Looked up again if another process removed the image before its blobs were leased.
-        let first = true;
-        const lookup = () => {
-          if (first) {
-            first = false;
-            return item.record.manifest;
-          }
-          return currentRecord(store, item).manifest;
-        };
-        const source = await daemon(() => StoreSource.open(store, lookup));
-        try {
-          await copyImage(source, destination, { names: item.names });
-        } finally {
-          await source.close();
-        }
-      }
-      await destination.commit();
-    } catch (err) {
-      await destination.abort().catch(() => undefined);
-      throw err;
-    }
+    await saveImages(store, items, destination, { lookupError: daemonError });
   });
 }
 
