@@ -5,9 +5,10 @@
 # multi-platform image into an OCI layout; `wharf build` of the small fixture context FROM that
 # registry's busybox (RUN through runc, COPY, the build cache on a rebuild), pushed to the wharf serve;
 # `wharf scan` of an image built on it with a vulnerable npm package (the fixtures' OSV records
-# imported first); `wharf images` and `wharf system check` at the end.
+# imported first); `docker images` through `wharf system service`'s socket; `wharf images` and
+# `wharf system check` at the end.
 # Usage: scripts/demo.sh [IMAGE-TAG]   (after `npm ci`; installs docker-registry and skopeo if missing)
-# Whatever it starts (docker-registry, wharf serve) it stops by PID and waits for, then removes its
+# Whatever it starts (docker-registry, wharf serve, wharf system service) it stops by PID and waits for, then removes its
 # work directory (under $TMPDIR): on success, on a failed step, and on SIGINT/SIGTERM (exit 130/143).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,6 +89,14 @@ echo '{"name": "lodash", "version": "4.17.20"}' >"$work/vulnerable/node_modules/
 printf 'FROM %s\nCOPY node_modules/ /app/node_modules/\n' "$built" >"$work/vulnerable/Dockerfile"
 wharf build -q -t demo/vulnerable:1 "$work/vulnerable"
 wharf scan demo/vulnerable:1
+# The Docker Engine API on a socket: the docker CLI (when there is one) drives wharf's store.
+if command -v docker >/dev/null; then
+  wharf_exec system service --host "unix://$work/wharf.sock" >"$work/service.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do [ -S "$work/wharf.sock" ] && break; sleep 0.1; done
+  DOCKER_HOST="unix://$work/wharf.sock" docker images
+  DOCKER_HOST="unix://$work/wharf.sock" docker image inspect --format '{{.Id}} {{.Architecture}}' demo/vulnerable:1
+fi
 wharf images --digests
 wharf system df
 wharf system check

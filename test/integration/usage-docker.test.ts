@@ -191,7 +191,9 @@ describe("management commands alone print their help, as docker's", {
     );
     const check =
       "  check       Verify every blob against its digest, every image record and the OCI layout\n";
-    assert.equal(actual.stderr, layout.replace("  df ", `${check}  df `));
+    const df = /^ {2}df .*\n/m.exec(layout)![0];
+    const service = "  service     Serve the Docker Engine API (images only) for docker and other clients\n";
+    assert.equal(actual.stderr, layout.replace(df, `${check}${df}${service}`));
   });
 
   test("wharf alone and wharf --help: the root's help in docker's layout", async () => {

@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import { openStore } from "../context.ts";
+import { defineService } from "./service.ts";
 import { defineDf } from "./system-df.ts";
 
 export function registerSystem(program: Command): void {
   const system = program.command("system").description("Manage the local store");
   defineDf(system.command("df"));
+  defineService(system.command("service"));
   system
     .command("check")
     .description("Verify every blob against its digest, every image record and the OCI layout")
