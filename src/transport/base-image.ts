@@ -11,8 +11,6 @@ import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly } fr
 import type { RegistryClient } from "../registry/client/client.ts";
 import type { ManifestRef } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { pullImage } from "./pull.ts";
-import { RegistrySource } from "./registry-source.ts";
 
 export interface BaseImageOptions {
   /** Pull even when the store has the image (docker build --pull). */
@@ -39,6 +37,11 @@ export async function resolveBaseImage(
       if (!isWharfError(err, "IMAGE_NOT_FOUND")) throw err;
     }
   }
+  // Loaded only for a pull: they bring the schema modules (zod), which a cached build never needs.
+  const [{ pullImage }, { RegistrySource }] = await Promise.all([
+    import("./pull.ts"),
+    import("./registry-source.ts"),
+  ]);
   const client = await options.registryClient(ref.domain);
   const named = ref.digest || ref.tag ? ref : tagNameOnly(ref);
   const source = new RegistrySource(client, named);
