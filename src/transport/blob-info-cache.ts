@@ -56,6 +56,12 @@ export class BlobInfoCache {
       this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = NORMAL");
       this.#db.exec(SCHEMA);
+      // Times recorded by earlier processes may be ahead of this clock (the tie-breaking counter
+      // runs ahead of Date.now() within a millisecond): start past them, so "now" is newest.
+      const row = this.#db.prepare("SELECT MAX(seen) AS seen FROM locations").get() as {
+        seen: number | null;
+      };
+      this.#clock = row.seen ?? 0;
     });
   }
 
