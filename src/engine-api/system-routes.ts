@@ -9,7 +9,6 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { imageDiskUsage } from "../images/disk-usage.ts";
-import type { ImageSummary } from "../images/list.ts";
 import { loadImages } from "../images/model.ts";
 import { formatRFC3339Nano, nowInstant } from "../images/time.ts";
 import { WHARF_VERSION } from "../version.ts";
@@ -22,6 +21,7 @@ import {
   requestApiVersion,
 } from "./context.ts";
 import { EngineApiError } from "./errors.ts";
+import { apiSummary } from "./images/image-list.ts";
 
 export interface SystemRouteSettings {
   /** Registries the service reaches over plain HTTP (its --insecure-registry), for /info. */
@@ -161,14 +161,6 @@ async function infoDocument(ctx: EngineContext, settings: SystemRouteSettings) {
   };
 }
 
-/** An image summary as the API sends it (`Id`; VirtualSize until API 1.44 dropped it). */
-export function imageSummaryJSON(summary: ImageSummary, apiVersion: string): Record<string, unknown> {
-  const { ID, ...rest } = summary;
-  const json: Record<string, unknown> = { Id: ID, ...rest, Labels: summary.Labels ?? {} };
-  if (Number(apiVersion.split(".")[1] ?? 0) < 44) json.VirtualSize = summary.Size;
-  return json;
-}
-
 /** GET /events: no events ever happen; the stream stays open until `until`, the client, or close. */
 function registerEvents(app: FastifyInstance): void {
   const open = new Set<FastifyReply>();
@@ -234,7 +226,7 @@ export function systemRoutes(settings: SystemRouteSettings): RouteRegistrar {
       const version = requestApiVersion(request);
       return reply.send({
         LayersSize: usage.layersSize,
-        Images: usage.images.map((summary) => imageSummaryJSON(summary, version)),
+        Images: usage.images.map((summary) => apiSummary(summary, version)),
         Containers: [],
         Volumes: [],
         BuildCache: [],

@@ -31,7 +31,8 @@ export interface ApiImageSummary {
   Containers: number;
 }
 
-function apiSummary(s: ImageSummary, version: string, sharedSize: number | undefined): ApiImageSummary {
+/** An image as the API answers it (GET /images/json, and each of /system/df's Images). */
+export function apiSummary(s: ImageSummary, version: string, sharedSize?: number): ApiImageSummary {
   const untagged = s.RepoTags.length === 0 && s.RepoDigests.length === 0;
   const oldNone = untagged && versionBefore(version, "1.43");
   return goStruct(
