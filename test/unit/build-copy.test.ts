@@ -536,6 +536,30 @@ describe("links and replacing", () => {
     assert.deepEqual([dev.uid, dev.gid], [44, 55]);
   });
 
+  test("a large file copied by itself: content, --chown, --chmod, mtime; a link there resolves inside the root", async () => {
+    const { context, destRoot } = await setup({});
+    const big = Buffer.alloc(2 << 20, 3);
+    big.write("tail", big.length - 4);
+    await writeFile(join(context, "big.bin"), big);
+    await utimes(join(context, "big.bin"), 1_300_000_000, 1_300_000_000);
+    const outside = join(scratch, `outside-${++counter}`);
+    await writeFile(outside, "host");
+    await mkdir(join(destRoot, "data"));
+    await symlink(outside, join(destRoot, "data/link"));
+    const opts = { chown: "7:8", chmod: "0640" };
+    for (const dest of ["/data/big.bin", "/data/link"]) {
+      const r = await copyIntoRoot(request(context, destRoot, ["big.bin"], dest, opts));
+      assert.deepEqual(r, { files: 1, bytes: big.length });
+    }
+    for (const copied of [join(destRoot, "data/big.bin"), join(destRoot, outside)]) {
+      const st = await lstat(copied);
+      assert.ok(st.isFile(), copied);
+      assert.ok((await readFile(copied)).equals(big));
+      assert.deepEqual([st.uid, st.gid, st.mode & 0o7777, st.mtimeMs], [7, 8, 0o640, 1_300_000_000_000]);
+    }
+    assert.equal(await read(outside), "host", "nothing written outside the root");
+  });
+
   test("an existing file (or link) is replaced, never written through; a directory is not", async () => {
     const { context, destRoot } = await setup({ a: "new", "d/x": "x" });
     const outside = join(scratch, `outside-${++counter}`);

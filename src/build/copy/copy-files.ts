@@ -157,7 +157,9 @@ async function copyItem(
     return;
   }
   if (!isDir) {
-    copyLeaf(ctx, item.entries[0]!, target);
+    const entry = item.entries[0]!;
+    if (entry.kind === "file" && entry.stat.size >= LARGE_FILE) await copyLargeFile(ctx, entry, target);
+    else copyLeaf(ctx, entry, target);
     return;
   }
   await copyTree(ctx, item.entries, target);
@@ -206,13 +208,9 @@ async function copyTree(ctx: CopyContext, entries: readonly SourceEntry[], targe
     if (entry.hardlinkTo !== undefined) links.push(entry);
     else if (entry.kind === "file" && entry.stat.size >= LARGE_FILE) large.push(entry);
   }
-  const largeCopies = forEachLimited(large, LARGE_CONCURRENCY, async (entry) => {
-    const path = `${target}/${entry.rel}`;
-    await replaceableAsync(ctx, path, () => copyFile(entry.abs, path, COPY_FLAGS));
-    ctx.result.bytes += Number(entry.stat.size);
-    ctx.result.files++;
-    applyMetadata(ctx, entry.stat, path, false);
-  });
+  const largeCopies = forEachLimited(large, LARGE_CONCURRENCY, (entry) =>
+    copyLargeFile(ctx, entry, `${target}/${entry.rel}`),
+  );
   // Keep the large copies' failure from being unhandled while the small ones run.
   largeCopies.catch(() => undefined);
   for (const entry of entries) {
@@ -238,6 +236,14 @@ async function copyTree(ctx: CopyContext, entries: readonly SourceEntry[], targe
   await utimes(target, t, t);
   const created = ctx.createdDirs.indexOf(target);
   if (created >= 0) ctx.createdDirs.splice(created, 1);
+}
+
+/** A file of LARGE_FILE or more: copy_file_range/FICLONE on the thread pool, not through JS buffers. */
+async function copyLargeFile(ctx: CopyContext, entry: SourceEntry, path: string): Promise<void> {
+  await replaceableAsync(ctx, path, () => copyFile(entry.abs, path, COPY_FLAGS));
+  ctx.result.bytes += Number(entry.stat.size);
+  ctx.result.files++;
+  applyMetadata(ctx, entry.stat, path, false);
 }
 
 /** One non-directory entry (not a hard link) at `path`. */
