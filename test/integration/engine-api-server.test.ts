@@ -5,19 +5,17 @@
  * refused beyond loopback, and TLS with client certificates.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { ok, wharfIn } from "../helpers/build-cli.ts";
 import { freePort } from "../helpers/distribution.ts";
-import { type Finished, startCommand, WHARF_MAIN } from "../helpers/spawn.ts";
+import { dockerAt, type EngineService, startEngineService } from "../helpers/engine-service.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
 
-const DOCKER = "/usr/local/bin/docker";
 const BUSYBOX = new URL("../../../shared/fixtures/oci/busybox", import.meta.url).pathname;
 
 const dir = tempDir("wharf-engine-");
@@ -26,45 +24,8 @@ const socket = join(dir, "engine.sock");
 const dockerConfig = join(dir, "docker-config");
 const certs = join(dir, "certs");
 
-/** Every service started, killed when the file ends (registered here: an after() in a hook runs after the hook). */
-const started: ChildProcess[] = [];
-after(() => {
-  for (const child of started)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-
-interface Service {
-  child: ChildProcess;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** `wharf system service ARGS`, resolved once it has printed its address and hint (or exited). */
-async function startService(args: string[]): Promise<Service> {
-  const child = spawn(process.execPath, [WHARF_MAIN, "--root", store, "system", "service", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stdout?.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  started.push(child);
-  await new Promise<void>((resolve) => {
-    child.stderr?.on("data", (d) => {
-      stderr += d;
-      if (/\nexport DOCKER_HOST=.*\n/.test(stderr)) resolve();
-    });
-    void exited.then(() => resolve());
-  });
-  return { child, stderr: () => stderr, exited };
-}
-
-function docker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
-  return startCommand(DOCKER, args, {
-    env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfig, ...env },
-  }).done;
-}
+const startService = (args: string[]): Promise<EngineService> => startEngineService(store, args);
+const docker = dockerAt(socket, dockerConfig);
 
 interface Answer {
   status: number;
@@ -88,7 +49,7 @@ function get(path: string, method = "GET"): Promise<Answer> {
 }
 
 describe("wharf system service on a unix socket", () => {
-  let service: Service;
+  let service: EngineService;
   before(async () => {
     mkdirSync(dockerConfig);
     await ok(wharfIn(store, ["copy", `oci:${BUSYBOX}:latest`, "wharf:busybox:latest"]));
