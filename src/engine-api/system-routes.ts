@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { imageDiskUsage } from "../images/disk-usage.ts";
 import { loadImages } from "../images/model.ts";
 import { formatRFC3339Nano, nowInstant } from "../images/time.ts";
+import { loginServer } from "../registry/client/hosts.ts";
 import { WHARF_VERSION } from "../version.ts";
 import {
   API_VERSION,
@@ -196,8 +197,6 @@ function registerAuth(app: FastifyInstance, ctx: EngineContext): void {
     if (typeof auth !== "object" || auth === null || Array.isArray(auth)) {
       throw new EngineApiError(400, "invalid JSON body: want the login's AuthConfig");
     }
-    // Loaded here: the CLI's wording of registry addresses, needed only by logins.
-    const { loginServer } = await import("../cli/commands/login-run.ts");
     const client = await ctx.registryClient(loginServer(auth.serveraddress), auth);
     try {
       const { identityToken } = await client.checkLogin();

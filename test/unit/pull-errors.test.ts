@@ -7,9 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pullError } from "../../src/cli/commands/pull-errors.ts";
+import { daemonError } from "../../src/cli/commands/image-support.ts";
 import { WharfError } from "../../src/errors.ts";
 import { parseNormalizedNamed } from "../../src/oci/reference.ts";
+import { pullError } from "../../src/transport/pull-errors.ts";
 
 const ref = parseNormalizedNamed("registry.example/team/app:v1");
 const registryError = (code: string, message: string) =>
@@ -19,12 +20,14 @@ const registryError = (code: string, message: string) =>
   });
 
 test("NAME_UNKNOWN: repository NAME not found, the familiar name", () => {
-  const err = pullError(registryError("NAME_UNKNOWN", "repository name not known to registry"), ref, false);
+  const err = daemonError(
+    pullError(registryError("NAME_UNKNOWN", "repository name not known to registry"), ref),
+  );
   assert.equal(
     (err as Error).message,
     "Error response from daemon: repository registry.example/team/app not found: name unknown: repository name not known to registry",
   );
-  const hub = pullError(registryError("NAME_UNKNOWN", "x"), parseNormalizedNamed("busybox"), false);
+  const hub = daemonError(pullError(registryError("NAME_UNKNOWN", "x"), parseNormalizedNamed("busybox")));
   assert.equal(
     (hub as Error).message,
     "Error response from daemon: repository busybox not found: name unknown: x",
@@ -34,14 +37,14 @@ test("NAME_UNKNOWN: repository NAME not found, the familiar name", () => {
 test("DENIED: the login hint; an error after progress began has no daemon prefix", () => {
   const denied = registryError("DENIED", "requested access to the resource is denied");
   assert.equal(
-    (pullError(denied, ref, true) as Error).message,
+    (pullError(denied, ref) as Error).message,
     "pull access denied for registry.example/team/app, repository does not exist or may require 'docker login': " +
       "denied: requested access to the resource is denied",
   );
   const other = new WharfError("REGISTRY_UNAVAILABLE", "received unexpected HTTP status: 502 Bad Gateway");
   assert.equal(
-    (pullError(other, ref, false) as Error).message,
+    (daemonError(pullError(other, ref)) as Error).message,
     `Error response from daemon: ${other.message}`,
   );
-  assert.equal(pullError(other, ref, true), other);
+  assert.equal(pullError(other, ref), other);
 });

@@ -7,8 +7,10 @@
  */
 import type { Command } from "commander";
 import { WharfError } from "../../errors.ts";
+import { DEFAULT_DOMAIN } from "../../oci/reference.ts";
 import { registryClientFor } from "../../registry/client/client.ts";
 import { type Credentials, DockerCredentialStore } from "../../registry/client/credentials.ts";
+import { loginServer } from "../../registry/client/hosts.ts";
 import { globalOptions } from "../context.ts";
 import { daemon } from "./image-support.ts";
 
@@ -16,18 +18,6 @@ export interface LoginOptions {
   username?: string;
   password?: string;
   passwordStdin?: boolean;
-}
-
-const DOCKER_HUB = "docker.io";
-
-/** "https://host:5000/v2/" or "host:5000" -> "host:5000"; Docker Hub's names -> docker.io. */
-export function loginServer(server: string | undefined): string {
-  if (server === undefined || server === "") return DOCKER_HUB;
-  const host = server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
-  if (host === "" || /\s/.test(host))
-    throw new WharfError("LOGIN_INPUT", `invalid registry address: ${server}`);
-  if (host === "index.docker.io" || host === "registry-1.docker.io") return DOCKER_HUB;
-  return host;
 }
 
 async function readStdin(): Promise<string> {
@@ -136,7 +126,7 @@ export async function runLogin(
 export async function runLogout(server: string | undefined): Promise<void> {
   const host = loginServer(server);
   const store = new DockerCredentialStore();
-  const shown = host === DOCKER_HUB ? "https://index.docker.io/v1/" : host;
+  const shown = host === DEFAULT_DOMAIN ? "https://index.docker.io/v1/" : host;
   process.stdout.write(`Removing login credentials for ${shown}\n`);
   if ((await store.has(host)) || (await store.usesHelper(host))) await store.erase(host);
 }

@@ -13,10 +13,11 @@ import {
   tagNameOnly,
   trimNamed,
 } from "../../oci/reference.ts";
+import { pullError } from "../../transport/pull-errors.ts";
 import { pullEndLines, reportPullEvent } from "../../transport/pull-report.ts";
 import { globalOptions, openStore } from "../context.ts";
 import { ProgressPrinter } from "../progress.ts";
-import { pullError } from "./pull-errors.ts";
+import { daemonError } from "./image-support.ts";
 
 interface PullFlags {
   allTags?: boolean;
@@ -71,7 +72,10 @@ async function runPull(name: string, flags: PullFlags, command: Command): Promis
     if (!quiet) for (const line of pullEndLines(store, ref, downloaded, platform)) printer.line(line);
     process.stdout.write(`${referenceString(ref)}\n`);
   } catch (err) {
-    throw pullError(err, named, streamed);
+    // dockerd answers with the error until it has sent progress; after that it is a message in the
+    // stream, which the client prints as it is (moby's postImagesCreate).
+    const worded = pullError(err, named);
+    throw streamed ? worded : daemonError(worded);
   } finally {
     store.close();
   }

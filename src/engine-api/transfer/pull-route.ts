@@ -7,11 +7,11 @@
  * postImagesCreate), worded as dockerd words it (pull-errors.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { pullError } from "../../cli/commands/pull-errors.ts";
 import { messageOf, WharfError } from "../../errors.ts";
 import { isDigest } from "../../oci/digest.ts";
 import { parsePlatform } from "../../oci/platform.ts";
 import { parseNormalizedNamed, type Reference, trimNamed, withDigest, withTag } from "../../oci/reference.ts";
+import { pullError } from "../../transport/pull-errors.ts";
 import { pullEndLines, reportPullEvent } from "../../transport/pull-report.ts";
 import { pullFromRegistry } from "../../transport/registry-pull.ts";
 import type { EngineContext } from "../context.ts";
@@ -60,7 +60,7 @@ export async function pullRoute(
     });
     for (const line of pullEndLines(ctx.store, named, downloaded, platform)) stream.line(line);
   } catch (err) {
-    const worded = pullError(err, named, true);
+    const worded = pullError(err, named);
     if (!stream.started) throw worded;
     stream.error(messageOf(worded));
   }

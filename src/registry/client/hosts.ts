@@ -3,10 +3,24 @@
  * plain HTTP (loopback, and what the user marks insecure).
  */
 import { isIP } from "node:net";
+import { WharfError } from "../../errors.ts";
 import { DEFAULT_DOMAIN, LEGACY_DEFAULT_DOMAIN } from "../../oci/reference.ts";
 
 /** Docker Hub's registry API host: reference domain docker.io is served here. */
 export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
+
+/**
+ * The registry a `docker login` address names, as docker keys its logins: "https://host:5000/v2/" or
+ * "host:5000" -> "host:5000"; no address, and Docker Hub's API hosts, -> docker.io.
+ */
+export function loginServer(server: string | undefined): string {
+  if (server === undefined || server === "") return DEFAULT_DOMAIN;
+  const host = server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
+  if (host === "" || /\s/.test(host))
+    throw new WharfError("LOGIN_INPUT", `invalid registry address: ${server}`);
+  if (host === LEGACY_DEFAULT_DOMAIN || host === DOCKER_HUB_API_HOST) return DEFAULT_DOMAIN;
+  return host;
+}
 
 /** The host[:port] that serves the distribution API for a reference domain. */
 export function apiHostFor(domain: string): string {

@@ -1,11 +1,11 @@
 /**
- * A failed pull as dockerd words it (moby distribution/errors.go TranslatePullError, then the CLI's
- * "Error response from daemon: "): a refusal is a hint to log in, an unknown repository names it.
+ * A failed pull as dockerd words it (moby distribution/errors.go TranslatePullError): a refusal is a
+ * hint to log in, an unknown repository names it. The CLI adds "Error response from daemon: " where
+ * docker's client would; the Engine API sends it as dockerd does.
  */
-import { isWharfError, WharfError } from "../../errors.ts";
-import { familiarName, type Reference } from "../../oci/reference.ts";
-import type { RegistryErrorEntry } from "../../registry/client/registry-errors.ts";
-import { daemonError } from "./image-support.ts";
+import { isWharfError, WharfError } from "../errors.ts";
+import { familiarName, type Reference } from "../oci/reference.ts";
+import type { RegistryErrorEntry } from "../registry/client/registry-errors.ts";
 
 function firstRegistryError(err: WharfError): RegistryErrorEntry | undefined {
   const errors = (err.detail as { errors?: unknown } | undefined)?.errors;
@@ -32,15 +32,9 @@ function translated(err: WharfError, ref: Reference): string {
   return err.message;
 }
 
-/**
- * The error docker pull prints for a pull of `ref` that failed with `err`. dockerd returns it as its
- * answer (the CLI adds "Error response from daemon: ") until it has sent progress; after that
- * (`streamed`) it is a message in the progress stream, printed as it is (moby's postImagesCreate).
- */
-export function pullError(err: unknown, ref: Reference, streamed: boolean): unknown {
+/** The error dockerd gives for a pull of `ref` that failed with `err` (others pass unchanged). */
+export function pullError(err: unknown, ref: Reference): unknown {
   if (!isWharfError(err)) return err;
   const message = translated(err, ref);
-  const result =
-    message === err.message ? err : new WharfError(err.code, message, err.detail, { cause: err });
-  return streamed ? result : daemonError(result);
+  return message === err.message ? err : new WharfError(err.code, message, err.detail, { cause: err });
 }
