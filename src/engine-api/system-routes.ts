@@ -8,6 +8,7 @@ import { readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { type BuildCacheItem, buildCacheItems } from "../build/engine/build-cache-items.ts";
 import { imageDiskUsage } from "../images/disk-usage.ts";
 import { loadImages } from "../images/model.ts";
 import { formatRFC3339Nano, nowInstant } from "../images/time.ts";
@@ -190,6 +191,23 @@ function registerEvents(app: FastifyInstance): void {
   });
 }
 
+/** A build cache item as moby's types.BuildCache: nothing is in use while no build runs. */
+function apiBuildCache(item: BuildCacheItem) {
+  return {
+    ID: item.id,
+    Parents: null,
+    Type: item.type,
+    Description: item.description,
+    InUse: false,
+    Shared: false,
+    Size: item.size,
+    CreatedAt: item.createdAt,
+    LastUsedAt:
+      item.lastUsedAt === undefined ? null : formatRFC3339Nano(BigInt(item.lastUsedAt) * 1_000_000n),
+    UsageCount: item.usageCount,
+  };
+}
+
 /** POST /auth (docker login): the credentials checked against the registry, nothing stored. */
 function registerAuth(app: FastifyInstance, ctx: EngineContext): void {
   app.post<{ Body: RegistryAuth | undefined }>("/auth", async (request, reply) => {
@@ -228,7 +246,7 @@ export function systemRoutes(settings: SystemRouteSettings): RouteRegistrar {
         Images: usage.images.map((summary) => apiSummary(summary, version)),
         Containers: [],
         Volumes: [],
-        BuildCache: [],
+        BuildCache: (await buildCacheItems(ctx.store)).map(apiBuildCache),
       });
     });
     registerEvents(app);

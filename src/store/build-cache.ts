@@ -13,6 +13,8 @@ export interface BuildCacheEntry {
   /** RFC 3339: when the step ran. */
   created: string;
   lastUsed: number;
+  /** Builds that used it, the one that made it included (1 until it is listed). */
+  usageCount?: number;
 }
 
 interface Row {
@@ -24,6 +26,7 @@ interface Row {
   chain_id: string;
   created: string;
   last_used: number;
+  usage_count: number;
 }
 
 function fromRow(row: Row): BuildCacheEntry {
@@ -38,6 +41,7 @@ function fromRow(row: Row): BuildCacheEntry {
     chainId: row.chain_id as Digest,
     created: row.created,
     lastUsed: row.last_used,
+    usageCount: row.usage_count,
   };
 }
 
@@ -101,7 +105,9 @@ export function touchBuildCache(db: StoreDb, keys: readonly string[], now = Date
   if (keys.length === 0) return Promise.resolve();
   return db.write(
     () => {
-      const touch = db.sqlite.prepare("UPDATE build_cache SET last_used = ? WHERE cache_key = ?");
+      const touch = db.sqlite.prepare(
+        "UPDATE build_cache SET last_used = ?, usage_count = usage_count + 1 WHERE cache_key = ?",
+      );
       for (const key of keys) touch.run(now, key);
     },
     { durable: false },

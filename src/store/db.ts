@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { noSpaceError, WharfError } from "../errors.ts";
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** wharf build's cache: a step's key to the layer it made (kept from GC until `builder prune`). */
 const BUILD_CACHE_SCHEMA = `
@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS build_cache (
   last_used INTEGER NOT NULL        -- ms since epoch (builder prune --filter until=)
 );
 `;
+
+/** Version 4: how many builds used each record (its first run included): system df's USAGE. */
+const BUILD_CACHE_USAGE_COUNT = "ALTER TABLE build_cache ADD COLUMN usage_count INTEGER NOT NULL DEFAULT 1";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -71,12 +74,15 @@ CREATE TABLE IF NOT EXISTS leases (
   expires_at INTEGER NOT NULL,      -- ms since epoch; also dead with its owner process
   PRIMARY KEY (id, digest)
 );
-${BUILD_CACHE_SCHEMA}`;
+${BUILD_CACHE_SCHEMA}
+${BUILD_CACHE_USAGE_COUNT};
+`;
 
 /** What takes a store of version N to N + 1 (a new store gets SCHEMA as it is now). */
 const MIGRATIONS: Record<number, string> = {
   1: "ALTER TABLE ingests ADD COLUMN last_owner TEXT NOT NULL DEFAULT ''",
   2: BUILD_CACHE_SCHEMA,
+  3: BUILD_CACHE_USAGE_COUNT,
 };
 
 export interface WriteOptions {

@@ -9,19 +9,13 @@
  * busybox of busybox-multi copied as arm:latest, then left dangling by tagging busybox as arm:latest.
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import Docker from "dockerode";
-import type { FastifyInstance } from "fastify";
-import type { RouteRegistrar } from "../../src/engine-api/context.ts";
-import { registerImageRoutes } from "../../src/engine-api/image-routes.ts";
-import { closeEngineApp, createEngineApp, createEngineContext } from "../../src/engine-api/server.ts";
-import { loadRoute, saveRoute } from "../../src/engine-api/transfer/archive-routes.ts";
-import { pullRoute } from "../../src/engine-api/transfer/pull-route.ts";
-import { Store } from "../../src/store/index.ts";
 import { ok, wharfIn } from "../helpers/build-cli.ts";
 import { type RunResult, runCommand } from "../helpers/dockerd.ts";
+import { type EngineService, startEngineService } from "../helpers/engine-service.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BUSYBOX = new URL("../../../shared/fixtures/oci/busybox", import.meta.url).pathname;
@@ -38,9 +32,6 @@ const socket = join(work, "engine.sock");
 const dockerConfig = join(work, "docker-config");
 mkdirSync(dockerConfig);
 
-let app: FastifyInstance | undefined;
-let store: Store | undefined;
-
 async function fill(root: string): Promise<void> {
   await ok(wharfIn(root, ["copy", "-q", `oci:${BUSYBOX}:latest`, "wharf:busybox:latest"]));
   await ok(
@@ -50,29 +41,15 @@ async function fill(root: string): Promise<void> {
     await ok(wharfIn(root, ["tag", "busybox", target]));
 }
 
-/**
- * The transfer routes under /images/ that are static (save, load, pull), registered beside the
- * name wildcard: fastify must send their paths to them, not to the wildcard. (Not the whole
- * registerTransferRoutes: it declares POST /auth, which the system routes declare too.)
- */
-const transferImageRoutes: RouteRegistrar = (server, ctx) => {
-  server.get("/images/get", (request, reply) => saveRoute(request, reply, ctx));
-  server.post("/images/load", (request, reply) => loadRoute(request, reply, ctx));
-  server.post("/images/create", (request, reply) => pullRoute(request, reply, ctx));
-};
+let service: EngineService | undefined;
 
 before(async () => {
   await Promise.all([fill(served), fill(twin)]);
-  store = await Store.open({ root: served });
-  app = createEngineApp(createEngineContext({ store, root: served }), {
-    routes: [registerImageRoutes, transferImageRoutes],
-  });
-  await app.listen({ path: socket });
+  service = await startEngineService(served, ["--host", `unix://${socket}`]);
 });
 
 after(async () => {
-  if (app) await closeEngineApp(app);
-  store?.close();
+  await service?.stop();
 });
 
 function docker(args: string[]): Promise<RunResult> {
@@ -371,5 +348,33 @@ describe("docker's changes through the API are wharf's", () => {
       /^Deleted Images:\nuntagged: busybox:latest\ndeleted: sha256:1c03[^\n]*\n(deleted: sha256:[^\n]*\n){3}\nTotal/,
     );
     assert.equal(await storesAgree(), "REPOSITORY   TAG       DIGEST    IMAGE ID   CREATED   SIZE\n");
+  });
+});
+
+describe("docker system df through the API prints what wharf system df prints", () => {
+  test("images and wharf build's cache, before and after the built image is removed", async () => {
+    const context = join(work, "df-context");
+    mkdirSync(context);
+    // Its own base: the tests before this one pruned the store's images.
+    await ok(wharfIn(served, ["copy", "-q", `oci:${BUSYBOX}:latest`, "wharf:df-base:latest"]));
+    writeFileSync(join(context, "Dockerfile"), "FROM df-base:latest\nCOPY a.txt /a.txt\n");
+    writeFileSync(join(context, "a.txt"), "cached\n");
+    await ok(wharfIn(served, ["build", "-q", "-t", "built:1", context]));
+    const withImage = await sameAsWharf(["system", "df"]);
+    assert.match(withImage, /^Build Cache +[1-9]\d* +0 /m, withImage);
+    await dockerOk(["rmi", "built:1"]);
+    const df = await sameAsWharf(["system", "df"]);
+    // Once no image stands on the layer, its blob and snapshot are the cache's, all reclaimable.
+    const row = /^Build Cache +(\d+) +0 +(\S+) +(\S+)$/m.exec(df);
+    assert.ok(row && row[2] !== "0B" && row[2] === row[3], df);
+    // The verbose tables too; the cache's ages are read a moment apart, so only their shape is compared.
+    const ages = (text: string) => text.replace(/(Less than a second|\d+ seconds?) ago/g, "AGE ago");
+    const [d, w] = await Promise.all([
+      dockerOk(["system", "df", "-v"]),
+      ok(wharfIn(served, ["system", "df", "-v"])),
+    ]);
+    assert.equal(ages(d.stdout), ages(w.stdout));
+    assert.match(d.stdout, /^Build cache usage: [1-9]/m, d.stdout);
+    assert.match(d.stdout, /^[0-9a-f]{12} +regular +\S+ +AGE ago|^[0-9a-f]{12} +regular /m, d.stdout);
   });
 });

@@ -12,16 +12,12 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import Docker from "dockerode";
-import type { FastifyInstance } from "fastify";
 import { pack } from "tar-stream";
-import { registerImageRoutes } from "../../src/engine-api/image-routes.ts";
-import { closeEngineApp, createEngineApp, createEngineContext } from "../../src/engine-api/server.ts";
-import { registerTransferRoutes } from "../../src/engine-api/transfer-routes.ts";
-import { Store } from "../../src/store/index.ts";
 import { contextDir, ok, wharfIn } from "../helpers/build-cli.ts";
 import { pushFixtures, startDistribution } from "../helpers/distribution.ts";
 import { dockerReference } from "../helpers/docker-reference.ts";
 import { type RunResult, runCommand } from "../helpers/dockerd.ts";
+import { type EngineService, startEngineService } from "../helpers/engine-service.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
 
@@ -46,20 +42,14 @@ const { host } = await startDistribution();
 await pushFixtures(host);
 const secured = await startDistribution({ kind: "htpasswd", users: { alice: "wonderland" } });
 
-let app: FastifyInstance | undefined;
-let store: Store | undefined;
+let service: EngineService | undefined;
 
 before(async () => {
-  store = await Store.open({ root });
-  app = createEngineApp(createEngineContext({ store, root }), {
-    routes: [registerImageRoutes, registerTransferRoutes],
-  });
-  await app.listen({ path: socket });
+  service = await startEngineService(root, ["--host", `unix://${socket}`]);
 });
 
 after(async () => {
-  if (app) await closeEngineApp(app);
-  store?.close();
+  await service?.stop();
 });
 
 const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfig };

@@ -1,14 +1,17 @@
 /**
- * `wharf system df`: docker's disk-usage report. wharf has no containers, volumes or build cache;
- * their rows (and, with -v, their empty tables) are printed as docker prints them when there are
- * none, so that whatever parses docker's report keeps working.
+ * `wharf system df`: docker's disk-usage report. wharf has no containers or volumes; their rows
+ * (and, with -v, their empty tables) are printed as docker prints them when there are none, so that
+ * whatever parses docker's report keeps working. The build cache is wharf build's (build-cache-items.ts).
  */
 
 import type { Command } from "commander";
 import { type BuildCacheUsage, buildCacheUsage } from "../../build/engine/build-cache-admin.ts";
+import { type BuildCacheItem, buildCacheItems } from "../../build/engine/build-cache-items.ts";
 import {
   goStruct,
+  humanDuration,
   humanSize,
+  humanSizeWithPrecision,
   IMAGE_HEADER,
   marshalJSON,
   newImageRow,
@@ -63,24 +66,51 @@ export interface DfFlags {
   format?: string;
 }
 
-/** wharf build's cache: every record and snapshot is reclaimable when no build runs. */
+/**
+ * wharf build's cache: every record and snapshot is reclaimable when no build runs. docker words
+ * this row's reclaimable space without a percentage (diskUsageBuildCacheContext).
+ */
 function buildCacheRow(usage: BuildCacheUsage) {
-  return summaryRow("Build Cache", usage.records, usage.size, usage.size);
+  return summaryRow("Build Cache", usage.items, usage.size, usage.size, 0, false);
 }
 
-function summaryRow(type: string, total: number, size: number, reclaimable: number, active = 0) {
+function summaryRow(
+  type: string,
+  total: number,
+  size: number,
+  reclaimable: number,
+  active = 0,
+  percent = true,
+) {
   const fields = {
     Type: type,
     TotalCount: String(total),
     Active: String(active),
     Size: humanSize(size),
     Reclaimable:
-      size > 0
+      size > 0 && percent
         ? `${humanSize(reclaimable)} (${Math.trunc((reclaimable * 100) / size)}%)`
         : humanSize(reclaimable),
   };
   return withMarshalJSON(goStruct(fields, "*formatter.diskUsageContext"), () =>
     marshalJSON({ ...fields }, true),
+  );
+}
+
+/** docker's buildCacheContext: a 12-character ID when truncating, times as "N units ago". */
+function cacheRow(item: BuildCacheItem, trunc: boolean, now = Date.now()) {
+  const ago = (ms: number) => `${humanDuration(Math.max(0, now - ms) / 1000)} ago`;
+  return goStruct(
+    {
+      ID: trunc ? item.id.slice(0, 12) : item.id,
+      CacheType: item.type,
+      Size: humanSizeWithPrecision(item.size, 3),
+      CreatedSince: ago(Date.parse(item.createdAt)),
+      LastUsedSince: item.lastUsedAt === undefined ? "" : ago(item.lastUsedAt),
+      UsageCount: String(item.usageCount),
+      Shared: "false",
+    },
+    "*formatter.buildCacheContext",
   );
 }
 
@@ -126,10 +156,12 @@ export async function runDf(flags: DfFlags, cmd: Command): Promise<void> {
     }
     const trunc = format.startsWith(TABLE_FORMAT_KEY);
     const images = usage.images.map((img) => imageRow(img, trunc));
+    const items = await buildCacheItems(store);
+    const cache = items.map((item) => cacheRow(item, trunc));
     if (format !== TABLE_FORMAT_KEY) {
       // A custom format runs once over everything, as docker's does.
       const data = goStruct(
-        { Images: images, Containers: [], Volumes: [], BuildCache: [] },
+        { Images: images, Containers: [], Volumes: [], BuildCache: cache },
         "formatter.diskUsageContext",
       );
       process.stdout.write(parseFormat(format).execute(data));
@@ -141,8 +173,8 @@ export async function runDf(flags: DfFlags, cmd: Command): Promise<void> {
     out += writeContext(CONTAINERS_FORMAT, CONTAINERS_HEADER, []);
     out += "\nLocal Volumes space usage:\n\n";
     out += writeContext(VOLUMES_FORMAT, VOLUMES_HEADER, []);
-    out += `\nBuild cache usage: ${humanSize(0)}\n\n`;
-    out += writeContext(CACHE_FORMAT, CACHE_HEADER, []);
+    out += `\nBuild cache usage: ${humanSize(items.reduce((n, i) => n + i.size, 0))}\n\n`;
+    out += writeContext(CACHE_FORMAT, CACHE_HEADER, cache);
     process.stdout.write(out);
   });
 }
