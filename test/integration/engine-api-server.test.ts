@@ -13,6 +13,7 @@ import { before, describe, test } from "node:test";
 import { ok, wharfIn } from "../helpers/build-cli.ts";
 import { freePort } from "../helpers/distribution.ts";
 import { dockerAt, type EngineService, startEngineService } from "../helpers/engine-service.ts";
+import { startCommand } from "../helpers/spawn.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { tool } from "../helpers/tools.ts";
 
@@ -98,6 +99,32 @@ describe("wharf system service on a unix socket", () => {
     const none = await docker(["inspect", "nosuch"]);
     assert.equal(none.code, 1);
     assert.equal(none.stderr, "Error: No such object: nosuch\n");
+  });
+
+  test("Debian's docker 20.10 client: API 1.41 negotiated; images, inspect and history as wharf prints them", async () => {
+    const old = (args: string[]) =>
+      startCommand("/usr/bin/docker", args, {
+        env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfig },
+      }).done;
+    const version = await old(["version", "--format", "{{.Client.APIVersion}} {{.Server.APIVersion}}"]);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout, "1.41 1.47\n");
+    for (const args of [["images"], ["images", "--digests", "--no-trunc"], ["history", "busybox"]]) {
+      const [d, w] = await Promise.all([old(args), wharfIn(store, args)]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.equal(d.stdout, w.stdout, `docker 20.10 ${args.join(" ")}`);
+    }
+    const inspect = await old([
+      "image",
+      "inspect",
+      "--format",
+      "{{.Id}} {{.Architecture}} {{len .RootFS.Layers}}",
+      "busybox",
+    ]);
+    assert.equal(
+      inspect.stdout,
+      "sha256:1c03f4e795fd19db4fa0c25496cd2f696994f6798cbf12e04ae981d4143ae7a5 amd64 1\n",
+    );
   });
 
   test("docker system df: the Images line", async () => {
