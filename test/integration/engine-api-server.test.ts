@@ -123,7 +123,7 @@ describe("wharf system service on a unix socket", () => {
     ]);
     assert.equal(
       inspect.stdout,
-      "sha256:1c03f4e795fd19db4fa0c25496cd2f696994f6798cbf12e04ae981d4143ae7a5 amd64 1\n",
+      "sha256:1c03f4e795fd19db4fa0c25496cd2f696994f6798cbf12e04ae981d4143ae7a5 amd64 3\n",
     );
   });
 
