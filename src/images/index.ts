@@ -30,6 +30,7 @@ export {
   listImages,
   summaryOf,
 } from "./list.ts";
+export { loadImagesNamed, resolveNamed } from "./load-named.ts";
 export { findImageRecord, findImageTop } from "./local-manifest.ts";
 export {
   compare,
@@ -38,6 +39,7 @@ export {
   type ImageGroup,
   type ImageReference,
   imageDeleted,
+  imagesFromRecords,
   isImageDeleted,
   type LoadOptions,
   type LocalImage,

@@ -181,7 +181,19 @@ export interface LoadOptions {
  * transaction: a listing that reads no config pays nothing for this.
  */
 export async function loadImages(store: Store, options: LoadOptions = {}): Promise<LocalImage[]> {
-  const records = store.read((r) => r.listAll());
+  return imagesFromRecords(
+    store,
+    store.read((r) => r.listAll()),
+    options,
+  );
+}
+
+/** The images of `records` (every record of each image: grouped by ID), as loadImages makes them. */
+export async function imagesFromRecords(
+  store: Store,
+  records: readonly ImageRecord[],
+  options: LoadOptions = {},
+): Promise<LocalImage[]> {
   const sizes = await layerSizes(store, records, options.computeSizes ?? true);
   const names = new FamiliarNames();
   return groupRecords(records).map((g) => new StoredImage(g, sizes, names, () => readConfig(store, g.id)));
@@ -253,6 +265,7 @@ export async function resolveAgain<T>(
   images: readonly LocalImage[],
   input: string,
   use: (resolved: Resolved<LocalImage>) => T,
+  reload: () => Promise<LocalImage[]> = () => loadImages(store),
 ): Promise<T> {
   let current = images;
   for (let attempt = 1; ; attempt++) {
@@ -263,7 +276,7 @@ export async function resolveAgain<T>(
       if (!isImageDeleted(err)) throw err;
       if (attempt >= RESOLVE_ATTEMPTS) throw noSuchImage(resolved.ref);
     }
-    current = await loadImages(store);
+    current = await reload();
   }
 }
 

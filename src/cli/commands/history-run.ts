@@ -12,8 +12,8 @@ import {
   withMarshalJSON,
   writeContext,
 } from "../../format/index.ts";
-import { formatRFC3339Local, type HistoryItem, imageHistory, resolveAgain } from "../../images/index.ts";
-import { daemon, imagesOf, withStore } from "./image-support.ts";
+import { formatRFC3339Local, type HistoryItem, imageHistory, resolveNamed } from "../../images/index.ts";
+import { daemon, withStore } from "./image-support.ts";
 
 export interface HistoryFlags {
   human?: boolean;
@@ -61,9 +61,8 @@ function row(h: HistoryItem, trunc: boolean, human: boolean, now: number) {
 
 export async function runHistory(name: string, flags: HistoryFlags, cmd: Command): Promise<void> {
   await withStore(cmd, async (store) => {
-    const images = await imagesOf(store);
-    // An image deleted since the listing is looked up again: there again, or No such image.
-    const history = await daemon(() => resolveAgain(store, images, name, (r) => imageHistory(r.group)));
+    // Only the images the name can mean are read; one deleted meanwhile is looked up again.
+    const history = await daemon(() => resolveNamed(store, name, (r) => imageHistory(r.group)));
     const human = flags.human !== false;
     const trunc = flags.trunc !== false;
     const format = historyFormat(flags.format || TABLE_FORMAT_KEY, flags.quiet === true, human);

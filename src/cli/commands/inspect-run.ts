@@ -11,9 +11,9 @@
 import type { Command } from "commander";
 import { isWharfError } from "../../errors.ts";
 import { marshalJSON, parseDockerTemplate, type Template } from "../../format/index.ts";
-import { type InspectResponse, inspectImage, isNotFound, resolveAgain } from "../../images/index.ts";
+import { type InspectResponse, inspectImage, isNotFound, resolveNamed } from "../../images/index.ts";
 import { inspectResponseStruct } from "../../images/inspect-struct.ts";
-import { DAEMON_PREFIX, imagesOf, indentJSON, messageOf, withStore } from "./image-support.ts";
+import { DAEMON_PREFIX, indentJSON, messageOf, withStore } from "./image-support.ts";
 import { executeInspectTemplate } from "./inspect-views.ts";
 
 export interface InspectFlags {
@@ -52,13 +52,12 @@ export async function runInspect(
   const template = format !== "" && format !== "json" ? parseTemplate(format) : undefined;
   if (format !== "" && format !== "json" && !template) return;
   await withStore(command, async (store) => {
-    const images = await imagesOf(store);
     const errors: string[] = [];
     const found: InspectResponse[] = [];
     for (const ref of refs) {
       try {
-        // An image deleted since the listing is looked up again: there again, or No such image.
-        found.push(await resolveAgain(store, images, ref, (r) => inspectImage(r.group)));
+        // Only the images the name can mean are read; one deleted meanwhile is looked up again.
+        found.push(await resolveNamed(store, ref, (r) => inspectImage(r.group)));
         if (flags.size) process.stderr.write("WARNING: --size ignored for image\n");
       } catch (err) {
         if (mode === "object" && skippable(err)) errors.push(`Error: No such object: ${ref}`);

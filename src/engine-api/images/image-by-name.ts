@@ -8,7 +8,7 @@ import { goStruct } from "../../format/template/value.ts";
 import { imageHistory } from "../../images/history.ts";
 import { type InspectResponse, inspectImage } from "../../images/inspect.ts";
 import { inspectResponseStruct } from "../../images/inspect-struct.ts";
-import { loadImages, resolveAgain } from "../../images/model.ts";
+import { resolveNamed } from "../../images/load-named.ts";
 import { removeImages } from "../../images/remove.ts";
 import { tagImage } from "../../images/tag.ts";
 import { DEFAULT_TAG, parseNormalizedNamed, withTag } from "../../oci/reference.ts";
@@ -34,8 +34,7 @@ export async function inspectImageRoute(
   ctx: EngineContext,
   name: string,
 ): Promise<void> {
-  const images = await loadImages(ctx.store);
-  const inspect = await resolveAgain(ctx.store, images, name, (r) => inspectImage(r.group));
+  const inspect = await resolveNamed(ctx.store, name, (r) => inspectImage(r.group));
   await sendGoJSON(reply, 200, inspectResponseStruct(forVersion(inspect, requestApiVersion(request))));
 }
 
@@ -45,8 +44,7 @@ export async function historyRoute(
   ctx: EngineContext,
   name: string,
 ): Promise<void> {
-  const images = await loadImages(ctx.store);
-  const history = await resolveAgain(ctx.store, images, name, (r) => imageHistory(r.group));
+  const history = await resolveNamed(ctx.store, name, (r) => imageHistory(r.group));
   // image.HistoryResponseItem's JSON names: Id, not the Go field's ID.
   const body = history.map((h) =>
     goStruct(
