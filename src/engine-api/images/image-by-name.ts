@@ -6,24 +6,44 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { goStruct } from "../../format/template/value.ts";
 import { imageHistory } from "../../images/history.ts";
-import { type InspectResponse, inspectImage } from "../../images/inspect.ts";
+import { type InspectResponse, inspectConfig, inspectImage } from "../../images/inspect.ts";
 import { inspectResponseStruct } from "../../images/inspect-struct.ts";
 import { resolveNamed } from "../../images/load-named.ts";
+import type { LocalImage } from "../../images/model.ts";
 import { removeImages } from "../../images/remove.ts";
 import { tagImage } from "../../images/tag.ts";
+import type { ContainerConfig } from "../../oci/config.ts";
 import { DEFAULT_TAG, parseNormalizedNamed, withTag } from "../../oci/reference.ts";
 import { type EngineContext, requestApiVersion } from "../context.ts";
 import { EngineApiError } from "../errors.ts";
 import { sendGoJSON } from "./go-json.ts";
 import { queryBool, queryValue, versionBefore } from "./query.ts";
 
-/** API versions before 1.44 still carried VirtualSize (equal to Size), right after Size. */
-function forVersion(inspect: InspectResponse, version: string): InspectResponse {
-  if (!versionBefore(version, "1.44")) return inspect;
+/** What an image's config says of the container it was committed from (legacy builds keep it). */
+interface CommittedFrom {
+  container?: unknown;
+  container_config?: ContainerConfig;
+}
+
+/**
+ * Older API versions get moby's older ImageInspect: VirtualSize (equal to Size) before 1.44, right
+ * after Size; Container (omitted when empty) and ContainerConfig (the config's container_config,
+ * the zero container.Config without one) before 1.45, right after Created.
+ */
+function forVersion(inspect: InspectResponse, image: LocalImage, version: string): InspectResponse {
+  const virtualSize = versionBefore(version, "1.44");
+  const containerConfig = versionBefore(version, "1.45");
+  if (!virtualSize && !containerConfig) return inspect;
+  const committed = image.config as CommittedFrom;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(inspect)) {
     out[key] = value;
-    if (key === "Size") out.VirtualSize = value;
+    if (key === "Size" && virtualSize) out.VirtualSize = value;
+    if (key === "Created" && containerConfig) {
+      if (typeof committed.container === "string" && committed.container !== "")
+        out.Container = committed.container;
+      out.ContainerConfig = inspectConfig(committed.container_config);
+    }
   }
   return out as unknown as InspectResponse;
 }
@@ -34,8 +54,11 @@ export async function inspectImageRoute(
   ctx: EngineContext,
   name: string,
 ): Promise<void> {
-  const inspect = await resolveNamed(ctx.store, name, (r) => inspectImage(r.group));
-  await sendGoJSON(reply, 200, inspectResponseStruct(forVersion(inspect, requestApiVersion(request))));
+  const version = requestApiVersion(request);
+  const inspect = await resolveNamed(ctx.store, name, (r) =>
+    forVersion(inspectImage(r.group), r.group, version),
+  );
+  await sendGoJSON(reply, 200, inspectResponseStruct(inspect));
 }
 
 export async function historyRoute(

@@ -21,8 +21,8 @@ import { filtersFromJSON, queryBool, queryValue, versionBefore } from "./query.t
 export interface ApiImageSummary {
   Id: string;
   ParentId: string;
-  RepoTags: string[];
-  RepoDigests: string[];
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
   Created: number;
   Size: number;
   SharedSize: number;
@@ -33,14 +33,17 @@ export interface ApiImageSummary {
 
 /** An image as the API answers it (GET /images/json, and each of /system/df's Images). */
 export function apiSummary(s: ImageSummary, version: string, sharedSize?: number): ApiImageSummary {
+  // moby's getImagesJSON below 1.43: an image with neither tags nor digests gets the "<none>"
+  // placeholders, and an empty list stays Go's nil (null); from 1.43 on, nil is sent as [].
+  const old = versionBefore(version, "1.43");
   const untagged = s.RepoTags.length === 0 && s.RepoDigests.length === 0;
-  const oldNone = untagged && versionBefore(version, "1.43");
+  const nilIfEmpty = (list: string[]) => (old && list.length === 0 ? null : list);
   return goStruct(
     {
       Id: s.ID,
       ParentId: s.ParentId,
-      RepoTags: oldNone ? ["<none>:<none>"] : s.RepoTags,
-      RepoDigests: oldNone ? ["<none>@<none>"] : s.RepoDigests,
+      RepoTags: old && untagged ? ["<none>:<none>"] : nilIfEmpty(s.RepoTags),
+      RepoDigests: old && untagged ? ["<none>@<none>"] : nilIfEmpty(s.RepoDigests),
       Created: s.Created,
       Size: s.Size,
       SharedSize: sharedSize ?? s.SharedSize,
