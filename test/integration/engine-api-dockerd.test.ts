@@ -54,7 +54,10 @@ type Outcome = Pick<Finished, "code" | "stdout" | "stderr">;
 const outcome = (r: Finished): Outcome => ({ code: r.code, stdout: r.stdout, stderr: r.stderr });
 
 /** The same docker command line against both sockets (extra env, e.g. DOCKER_API_VERSION, on both). */
-async function both(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ dockerd: Outcome; wharf: Outcome }> {
+async function both(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ dockerd: Outcome; wharf: Outcome }> {
   const [d, w] = await Promise.all([atDockerd(args, env), atWharf(args, env)]);
   return { dockerd: outcome(d), wharf: outcome(w) };
 }
@@ -122,7 +125,8 @@ function takeTagTimes(inspects: { dockerd: Inspect; wharf: Inspect }): void {
   const ms = (t: string) => Date.parse(t.replace(/(\.\d{3})\d*Z$/, "$1Z"));
   const [d, w] = [ms(inspects.dockerd.Metadata.LastTagTime), ms(inspects.wharf.Metadata.LastTagTime)];
   assert.ok(d > Date.parse("2000-01-01") && Math.abs(d - w) < 30_000, JSON.stringify([d, w]));
-  for (const i of [inspects.dockerd, inspects.wharf]) delete (i.Metadata as { LastTagTime?: string }).LastTagTime;
+  for (const i of [inspects.dockerd, inspects.wharf])
+    delete (i.Metadata as { LastTagTime?: string }).LastTagTime;
 }
 
 describe("the same images through both sockets", () => {
@@ -149,9 +153,15 @@ describe("the same images through both sockets", () => {
     assert.match(dangling.stdout, /\n<none> +<none> +d9807954d5ed .*\n$/);
     await same(["images", "--filter", "dangling=false"], anyRowOrder);
     await same(["images", "--filter", "reference=localhost:5000/*/*"], anyRowOrder);
-    await same(["images", "--filter", "label=org.opencontainers.image.title=busybox-test", "--no-trunc"], anyRowOrder);
+    await same(
+      ["images", "--filter", "label=org.opencontainers.image.title=busybox-test", "--no-trunc"],
+      anyRowOrder,
+    );
     // dockerd 20.10's images list sizes of its classic store (the layers unpacked); so do wharf's.
-    const formatted = await same(["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}"], anyRowOrder);
+    const formatted = await same(
+      ["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}"],
+      anyRowOrder,
+    );
     assert.match(formatted.stdout, /^localhost:5000\/a\/b:tag 1c03f4e795fd 2\.05MB$/m);
     await same(["images", "--format", "json"], anyRowOrder);
     assert.equal((await same(["images", "-q"], anyRowOrder)).stdout.split("\n").length, 5);
@@ -176,7 +186,13 @@ describe("the same images through both sockets", () => {
     takeTagTimes(inspects);
     assert.deepEqual(w, d);
     await same(["inspect", "--format", "{{.Id}} {{.Config.Cmd}} {{json .RootFS}}", "busybox"]);
-    await same(["image", "inspect", "--format", "{{.Architecture}} {{.Variant}} {{.Size}}", ARM_ID.slice(7, 19)]);
+    await same([
+      "image",
+      "inspect",
+      "--format",
+      "{{.Architecture}} {{.Variant}} {{.Size}}",
+      ARM_ID.slice(7, 19),
+    ]);
   });
 
   test("docker inspect at API 1.41 (dockerd's version): what current moby answers a 1.41 client", async () => {
@@ -230,9 +246,16 @@ describe("the same images through both sockets", () => {
     assert.equal(d.stdout, "Loaded image: busybox:latest\n", d.stderr);
     // dockerd 20.10 writes the legacy layout (<v1 id>/layer.tar), wharf docker 25's (OCI blobs):
     // each daemon loads the other's.
-    for (const script of ["$DOCKER -H $D save arm busybox | $DOCKER -H $W load", "$DOCKER -H $W save arm busybox | $DOCKER -H $D load"]) {
+    for (const script of [
+      "$DOCKER -H $D save arm busybox | $DOCKER -H $W load",
+      "$DOCKER -H $W save arm busybox | $DOCKER -H $D load",
+    ]) {
       const r = await pipeline(script, HOSTS.wharf);
-      assert.deepEqual(r, { code: 0, stdout: "Loaded image: arm:latest\nLoaded image: busybox:latest\n", stderr: "" });
+      assert.deepEqual(r, {
+        code: 0,
+        stdout: "Loaded image: arm:latest\nLoaded image: busybox:latest\n",
+        stderr: "",
+      });
     }
     await same(["images", "-a", "--no-trunc"], anyRowOrder);
   });
@@ -252,13 +275,19 @@ describe("the same images through both sockets", () => {
     });
     // The layers stay: the dangling arm64 image has the same ones.
     const forced = await same(["rmi", "-f", BUSYBOX_ID.slice(7, 19)]);
-    assert.equal(forced.stdout, `Untagged: arm:latest\nUntagged: localhost:5000/a/b:tag\nDeleted: ${BUSYBOX_ID}\n`);
+    assert.equal(
+      forced.stdout,
+      `Untagged: arm:latest\nUntagged: localhost:5000/a/b:tag\nDeleted: ${BUSYBOX_ID}\n`,
+    );
     assert.match((await same(["images", "-a"], anyRowOrder)).stdout, /\n<none> +<none> +d9807954d5ed .*\n$/);
   });
 
   test("docker image prune -f, then -a -f", async () => {
     const dangling = await same(["image", "prune", "-f"]);
-    assert.match(dangling.stdout, new RegExp(`^Deleted Images:\ndeleted: ${ARM_ID}\n(deleted: sha256:\\w+\n){3}\n`));
+    assert.match(
+      dangling.stdout,
+      new RegExp(`^Deleted Images:\ndeleted: ${ARM_ID}\n(deleted: sha256:\\w+\n){3}\n`),
+    );
     assert.match(dangling.stdout, /\nTotal reclaimed space: 2\.051MB\n$/);
     assert.equal((await same(["image", "prune", "-f"])).stdout, "Total reclaimed space: 0B\n");
     await same(["load", "-q", "-i", archive]);
@@ -279,9 +308,15 @@ describe("the same images through both sockets", () => {
       stderr: "Error: No such object: nosuch\n",
     });
     const rmi = await same(["rmi", "nosuch"]);
-    assert.deepEqual([rmi.code, rmi.stderr], [1, "Error response from daemon: No such image: nosuch:latest\n"]);
+    assert.deepEqual(
+      [rmi.code, rmi.stderr],
+      [1, "Error response from daemon: No such image: nosuch:latest\n"],
+    );
     const history = await same(["history", "nosuch"]);
-    assert.deepEqual([history.code, history.stderr], [1, "Error response from daemon: No such image: nosuch:latest\n"]);
+    assert.deepEqual(
+      [history.code, history.stderr],
+      [1, "Error response from daemon: No such image: nosuch:latest\n"],
+    );
     // 20.10 wraps GetImage's error ("no such image: nosuch: No such image: nosuch:latest"); moby 23+
     // answers ErrImageDoesNotExist alone, as wharf does.
     const current = (t: string) => t.replace(/no such image: (\S+): (No such image: \1:latest)/, "$2");
