@@ -94,17 +94,22 @@ async function writeArchive(file: string, count: number): Promise<void> {
 }
 
 /** GET `path` over a unix socket on a new connection: the response's time and body (200 only). */
-function getOverSocket(socketPath: string, path: string): Promise<{ seconds: number; output: string }> {
+function getOverSocket(
+  socketPath: string,
+  path: string,
+  method = "GET",
+  status = 200,
+): Promise<{ seconds: number; output: string }> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const req = request({ socketPath, path, agent: false }, (res) => {
+    const req = request({ socketPath, path, method, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.once("error", fail);
       res.once("end", () => {
         const output = Buffer.concat(chunks).toString("utf8");
-        if (res.statusCode === 200) done({ seconds: (performance.now() - t0) / 1000, output });
-        else fail(new Error(`GET ${path} at ${socketPath}: ${res.statusCode} ${output.slice(0, 300)}`));
+        if (res.statusCode === status) done({ seconds: (performance.now() - t0) / 1000, output });
+        else fail(new Error(`${method} ${path} at ${socketPath}: ${res.statusCode} ${output.slice(0, 300)}`));
       });
     });
     req.once("error", fail);
@@ -154,9 +159,9 @@ function probes(count: number): Probe[] {
     goal: true,
     times: { dockerd: [], wharf: [] },
   });
-  const raw = (path: string, minRows?: number): Probe => ({
-    label: `GET ${path} (node:http)`,
-    run: (side) => getOverSocket(side.socket, path),
+  const raw = (path: string, minRows?: number, method = "GET", status = 200): Probe => ({
+    label: `${method} ${path} (node:http)`,
+    run: (side) => getOverSocket(side.socket, path, method, status),
     ...(minRows === undefined ? {} : { rows: (output) => (JSON.parse(output) as unknown[]).length, minRows }),
     goal: false,
     times: { dockerd: [], wharf: [] },
@@ -170,6 +175,9 @@ function probes(count: number): Probe[] {
     // The one-image endpoints raw too: what of the CLI's time is the server's.
     raw(`/images/${middle}/json`),
     raw(`/images/${middle}/history`),
+    // What the CLI asks before: the ping, and (inspect) the container of that name, a 404.
+    raw("/_ping", undefined, "HEAD"),
+    raw(`/containers/${middle}/json`, undefined, "GET", 404),
   ];
 }
 

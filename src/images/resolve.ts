@@ -5,7 +5,7 @@
  * Not found — an ambiguous prefix included, as Docker reports it — is `No such image: NAME`.
  */
 import { WharfError } from "../errors.ts";
-import { type Digest, digestEncoded, digestError } from "../oci/digest.ts";
+import { type Digest, digestEncoded, digestProblem } from "../oci/digest.ts";
 import {
   type AnyReference,
   familiarString,
@@ -70,8 +70,7 @@ function byTag<G extends ImageGroup>(groups: readonly G[], name: string) {
 export function searchIdPrefix<G extends ImageGroup>(groups: readonly G[], term: string): G | number {
   let algorithm = "";
   let hex = term;
-  const err = digestError(term);
-  if (err?.code !== "DIGEST_INVALID_FORMAT") {
+  if (digestProblem(term) !== "DIGEST_INVALID_FORMAT") {
     const colon = term.indexOf(":");
     algorithm = term.slice(0, colon);
     hex = term.slice(colon + 1);

@@ -44,35 +44,36 @@ export function parseAlgorithm(name: string): Algorithm {
   return name;
 }
 
-function invalid(
-  code: "DIGEST_INVALID_FORMAT" | "DIGEST_INVALID_LENGTH" | "DIGEST_UNSUPPORTED",
-  input: string,
-) {
-  const what = {
-    DIGEST_INVALID_FORMAT: "invalid checksum digest format",
-    DIGEST_INVALID_LENGTH: "invalid checksum digest length",
-    DIGEST_UNSUPPORTED: "unsupported digest algorithm",
-  }[code];
-  return new WharfError(code, what, { input });
+type DigestProblem = "DIGEST_INVALID_FORMAT" | "DIGEST_INVALID_LENGTH" | "DIGEST_UNSUPPORTED";
+
+const PROBLEM_MESSAGES: Readonly<Record<DigestProblem, string>> = {
+  DIGEST_INVALID_FORMAT: "invalid checksum digest format",
+  DIGEST_INVALID_LENGTH: "invalid checksum digest length",
+  DIGEST_UNSUPPORTED: "unsupported digest algorithm",
+};
+
+/** What is wrong with `input` as a digest, if anything; no error object (isDigest is called often). */
+export function digestProblem(input: string): DigestProblem | undefined {
+  const colon = input.indexOf(":");
+  if (colon <= 0 || colon + 1 === input.length) return "DIGEST_INVALID_FORMAT";
+  const algorithm = input.slice(0, colon);
+  const encoded = input.slice(colon + 1);
+  const hexLength = ENCODED_HEX_LENGTH[algorithm];
+  if (hexLength === undefined)
+    return DIGEST_SHAPE.test(input) ? "DIGEST_UNSUPPORTED" : "DIGEST_INVALID_FORMAT";
+  if (encoded.length !== hexLength) return "DIGEST_INVALID_LENGTH";
+  if (!LOWER_HEX.test(encoded)) return "DIGEST_INVALID_FORMAT";
+  return undefined;
 }
 
 /** Returns the error that `input` would raise as a digest, or undefined when it is valid. */
 export function digestError(input: string): WharfError | undefined {
-  const colon = input.indexOf(":");
-  if (colon <= 0 || colon + 1 === input.length) return invalid("DIGEST_INVALID_FORMAT", input);
-  const algorithm = input.slice(0, colon);
-  const encoded = input.slice(colon + 1);
-  const hexLength = ENCODED_HEX_LENGTH[algorithm];
-  if (hexLength === undefined) {
-    return invalid(DIGEST_SHAPE.test(input) ? "DIGEST_UNSUPPORTED" : "DIGEST_INVALID_FORMAT", input);
-  }
-  if (encoded.length !== hexLength) return invalid("DIGEST_INVALID_LENGTH", input);
-  if (!LOWER_HEX.test(encoded)) return invalid("DIGEST_INVALID_FORMAT", input);
-  return undefined;
+  const problem = digestProblem(input);
+  return problem === undefined ? undefined : new WharfError(problem, PROBLEM_MESSAGES[problem], { input });
 }
 
 export function isDigest(input: string): input is Digest {
-  return digestError(input) === undefined;
+  return digestProblem(input) === undefined;
 }
 
 /** Parses and validates a digest; throws a WharfError with a DIGEST_* code. */
