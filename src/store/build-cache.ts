@@ -1,6 +1,8 @@
 /**
  * wharf build's cache records: a step's cache key to the layer it made. The layer blobs they name are
  * kept by GC (as BuildKit keeps its cache apart from images) until `wharf builder prune` drops rows.
+ * A step of a stage that no image is made of records its layer with no blob (the layer's digest is
+ * then its diff ID and the blob absent): its snapshot is all a later build needs, as in BuildKit.
  * Rows are written in the store's transactions, so concurrent builds share them safely.
  */
 import type { Digest } from "../oci/digest.ts";
@@ -63,33 +65,53 @@ export function listBuildCache(db: StoreDb): BuildCacheEntry[] {
  * would, so that an image made of it need not read the blob again. A key another process recorded
  * meanwhile (two builds of one Dockerfile at once) is kept unless `replace`: the row returned is the
  * one in the store, so both builds go on with the same layer and time, and make the same image.
+ * `upgrade` names the layer of a record that has no blob (a step of a stage no image was made of):
+ * that row takes this entry's layer, unless another build upgraded it first.
  */
 export function recordBuildCache(
   db: StoreDb,
   entry: BuildCacheEntry,
   tarSize: number,
-  replace = false,
+  options: { replace?: boolean; upgrade?: Digest } = {},
 ): Promise<BuildCacheEntry> {
+  const { layer } = entry;
   return db.write(
     () => {
       db.sqlite
         .prepare("INSERT OR IGNORE INTO layer_info (digest, diff_id, uncompressed_size) VALUES (?, ?, ?)")
-        .run(entry.layer.digest, entry.layer.diffId, tarSize);
+        .run(layer.digest, layer.diffId, tarSize);
       db.sqlite
         .prepare(
-          `INSERT OR ${replace ? "REPLACE" : "IGNORE"} INTO build_cache (cache_key, layer_digest, media_type, size,
+          `INSERT OR ${options.replace ? "REPLACE" : "IGNORE"} INTO build_cache (cache_key, layer_digest, media_type, size,
            diff_id, chain_id, created, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           entry.key,
-          entry.layer.digest,
-          entry.layer.mediaType,
-          entry.layer.size,
-          entry.layer.diffId,
+          layer.digest,
+          layer.mediaType,
+          layer.size,
+          layer.diffId,
           entry.chainId,
           entry.created,
           entry.lastUsed,
         );
+      if (options.upgrade !== undefined) {
+        db.sqlite
+          .prepare(
+            `UPDATE build_cache SET layer_digest = ?, media_type = ?, size = ?, diff_id = ?, chain_id = ?,
+             last_used = ? WHERE cache_key = ? AND layer_digest = ?`,
+          )
+          .run(
+            layer.digest,
+            layer.mediaType,
+            layer.size,
+            layer.diffId,
+            entry.chainId,
+            entry.lastUsed,
+            entry.key,
+            options.upgrade,
+          );
+      }
       const row = db.sqlite
         .prepare("SELECT * FROM build_cache WHERE cache_key = ?")
         .get(entry.key) as unknown as Row;

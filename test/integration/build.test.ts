@@ -345,6 +345,66 @@ describe("instructions", () => {
     assert.equal((await inspect("multi:build")).RootFS.Layers.length, base + 1);
   });
 
+  test("a stage no image is made of gets no blobs; --target makes them from its snapshots", async () => {
+    const remake = "RUN rm -r /gone-later /keep && mkdir /keep && echo b > /keep/b";
+    const dir = context({
+      Dockerfile:
+        `FROM ${BASE} AS tool\nRUN echo only-a-source > /made && mkdir -p /gone-later /keep && touch /keep/a\n` +
+        `${remake}\nFROM ${BASE}\nCOPY --from=tool /made /made\n`,
+    });
+    await ok(build(dir, "-t", "sources:all"));
+    const blobs = () => entries(join(STORE, "blobs", "sha256"));
+    const blobsBefore = new Set(blobs());
+    const target = await ok(build(dir, "--target", "tool", "-t", "sources:tool"));
+    assert.equal(
+      outcome(
+        target.stderr,
+        "] RUN echo only-a-source > /made && mkdir -p /gone-later /keep && touch /keep/a",
+      ),
+      "CACHED",
+    );
+    assert.equal(outcome(target.stderr, `[tool 3/3] ${remake}`), "CACHED");
+    // The tool stage's two layers were written only now, with the diff IDs the first build recorded.
+    const layers = (await inspect("sources:tool")).RootFS.Layers.slice(-2).map((d) =>
+      d.replace("sha256:", ""),
+    );
+    for (const hex of layers) {
+      assert.ok(!blobsBefore.has(hex), `sha256:${hex} was written by the build that made no image of it`);
+      assert.ok(blobs().includes(hex), `sha256:${hex} has no blob`);
+    }
+    // Made from the snapshot, the second layer still deletes /gone-later, and /keep, opaque, hides the
+    // lower /keep/a as BuildKit's differ reports it (a whiteout of each hidden name).
+    const listing = spawnSync("tar", ["-tf", join(STORE, "blobs", "sha256", layers[1]!)], {
+      encoding: "utf8",
+    });
+    assert.deepEqual(listing.stdout.trim().split("\n").sort(), [
+      ".wh.gone-later",
+      "keep/",
+      "keep/.wh.a",
+      "keep/b",
+    ]);
+    assert.match((await ok(wharfRun(["system", "check"]))).stdout, /no problems/);
+  });
+
+  test("--cache-to exports a multi-stage build's every stage; another store reuses all of it", async () => {
+    const dir = context({
+      Dockerfile:
+        `FROM ${BASE} AS parts\nRUN echo exported-part > /part\n` +
+        `FROM ${BASE}\nCOPY --from=parts /part /part\nRUN cat /part\n`,
+    });
+    const cache = join(tempDir("wharf-build-cache-to-"), "cache");
+    await ok(build(dir, "-t", "parts:1", "--cache-to", `type=local,dest=${cache}`));
+    const other = tempDir("wharf-build-other-store-");
+    after(() => unmountUnder(other));
+    const r = await ok(
+      wharfIn(other, ["build", "--progress", "plain", "--cache-from", `type=local,src=${cache}`, dir], {
+        env: { ...process.env, DOCKER_CONFIG },
+      }),
+    );
+    assert.equal(outcome(r.stderr, "[parts 2/2] RUN echo exported-part > /part"), "CACHED");
+    assert.equal(outcome(r.stderr, "[stage-1 3/3] RUN cat /part"), "CACHED");
+  });
+
   test("COPY --from=0 and FROM stagename", async () => {
     const dir = context({
       Dockerfile:

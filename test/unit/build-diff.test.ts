@@ -7,6 +7,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -449,6 +450,19 @@ test("gzip, zstd and none: media types, digests of the blob and diff IDs of its 
   });
   assert.equal(fast.diffId, diffId);
   assert.equal(readFileSync(join(root, "l1"))[8], 4, "XFL 4: fastest");
+});
+
+test("no outPath: the tar only hashed, as the uncompressed layer, whatever compression is asked", async () => {
+  const root = tempDir("wharf-diff-");
+  const up = join(root, "up");
+  mkdirSync(up);
+  writeFileSync(join(up, "data"), Buffer.alloc(3 << 20, "xyz"));
+  const outPath = join(root, "written");
+  const written = await writeLayer({ upperDir: up, lowerDirs: [], compression: "none", outPath });
+  const hashed = await writeLayer({ upperDir: up, lowerDirs: [], compression: "gzip" });
+  assert.deepEqual(hashed, written);
+  assert.equal(hashed.diffId, sha256(readFileSync(outPath)));
+  assert.deepEqual(readdirSync(root).sort(), ["up", "written"], "nothing written without outPath");
 });
 
 test("a failed write leaves no blob behind", async () => {

@@ -351,7 +351,7 @@ class BuildRun {
     label: (text: string) => string,
   ): Promise<void> {
     if (applyMetadata(cmd, state, vars, this.#expander)) return;
-    const ctx = this.#layerContext();
+    const ctx = this.#layerContext(planned);
     const name = label(displayName(cmd, this.#expander, vars));
     switch (cmd.type) {
       case "RUN":
@@ -401,13 +401,14 @@ class BuildRun {
     }
   }
 
-  #layerContext(): LayerStepContext {
+  #layerContext(planned: PlannedStage): LayerStepContext {
     const r = this.request;
     return {
       store: r.store,
       snapshots: this.snapshots,
       lease: this.lease,
       noCache: r.noCache,
+      writeBlob: r.blobsOfEveryStage === true || this.#plan.imageStages.has(planned.index),
       compression: r.compression,
       sourceDateEpoch: r.sourceDateEpoch,
       hits: this.#hits,

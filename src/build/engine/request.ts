@@ -28,6 +28,8 @@ export interface BuildRequest {
   /** The target platform (the host's by default). */
   platform: Platform;
   noCache: boolean;
+  /** Blobs for the layers of every stage, not only of the target's (--cache-to exports them). */
+  blobsOfEveryStage?: boolean;
   /** --label: set on the final image. */
   labels: Record<string, string>;
   network: NetworkChoice;

@@ -65,6 +65,11 @@ export class Snapshots {
     return dirs;
   }
 
+  /** Whether the snapshot of `chainId` is there (unpacked or made by a step). */
+  async has(chainId: Digest): Promise<boolean> {
+    return (await stat(this.pathOf(chainId)).catch(() => undefined))?.isDirectory() === true;
+  }
+
   /** Makes `upperDir` (a step's result) the snapshot of `chainId`; returns where it now is. */
   async adopt(upperDir: string, chainId: Digest): Promise<string> {
     const target = this.pathOf(chainId);

@@ -26,6 +26,8 @@ export interface BuildPlan {
   target: number;
   /** Stages to build, each after its dependencies. */
   order: number[];
+  /** The target and the stages it is built FROM: their layers are the image's. */
+  imageStages: ReadonlySet<number>;
 }
 
 const VERTEX_TYPES: ReadonlySet<string> = new Set(["RUN", "COPY", "ADD", "WORKDIR"]);
@@ -80,7 +82,13 @@ export function planStages(
     order.push(i);
   };
   visit(targetIndex);
-  return { stages, target: targetIndex, order };
+  const imageStages = new Set<number>();
+  for (let i: number | undefined = targetIndex; i !== undefined; ) {
+    imageStages.add(i);
+    const base: PlannedStage["base"] = stages[i]!.base;
+    i = base.kind === "stage" ? base.index : undefined;
+  }
+  return { stages, target: targetIndex, order, imageStages };
 }
 
 /** A `--from` value naming an earlier stage (name, or index below `current`); undefined: an image. */

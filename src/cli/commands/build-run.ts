@@ -112,6 +112,8 @@ export async function runBuild(path: string, flags: BuildFlags, command: Command
       ...(flags.target ? { target: flags.target } : {}),
       platform,
       noCache: flags.cache === false,
+      // --cache-to exports the layers of every stage, so every stage's get a blob.
+      blobsOfEveryStage: cacheTo.length > 0,
       labels,
       network: flags.network as NetworkChoice,
       secrets,
