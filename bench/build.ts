@@ -4,7 +4,7 @@
  * 1.28 (`bud --isolation oci --runtime runc`) and podman 4.3 `build` (runc).
  *
  *   node bench/build.ts [--runs N] [--contexts small,nodeapp] [--builders wharf,docker] [--cache DIR] [--dir DIR]
- *                       [--cli auto|dist|src] [--no-setup]
+ *                       [--cli auto|dist|src] [--no-setup] [--no-sync]
  *
  * - A docker-registry of the bench's own holds the bases: HOST/busybox:latest (the busybox fixture)
  *   and HOST/nodeapp:latest (the nodeapp image, built once into --cache by make-nodeapp.sh); every
@@ -14,6 +14,10 @@
  *   `builder prune -af` + `rmi`, buildah/podman `rmi` + `rmi --prune`, wharf `builder prune -af` +
  *   `rmi`, or a fresh WHARF_ROOT with the base pulled into it while wharf has no `builder prune`),
  *   cached (the same build again) and edited (one line appended to a.txt, or to src/mod00/file000.js).
+ * - Before each timed build, untimed, `sync` and 2 s of quiet: the dirty pages of the build before it
+ *   (another builder's or the same one's) are written back, so that no figure includes another
+ *   build's writeback (measured here: 3.5 GB written before an edited nodeapp build made it 1.07 -> 1.7 s).
+ *   `--no-sync` leaves them, as the figures before 2026-12-04 were taken.
  * - A cold build that reports cache hits is flagged: its figure would not be a cold one.
  * - wharf failing (e.g. before `wharf build` exists) prints "wharf: failed: <first line>" and the peers
  *   go on. Medians of the runs; ratios wharf/peer; the goal line is the README's BuildKit figures.
@@ -62,6 +66,16 @@ interface Builder {
 }
 
 const tagOf = (context: BuildFixture) => `wharf-bench-build-${context}:latest`;
+
+/**
+ * `sync`, then a pause: right after a sync the journal commit (and the discards of what the previous
+ * build deleted: / is mounted with discard here) still slowed the next build's file operations (a
+ * COPY of 2,000 small files 55 -> 200-470 ms), which 2 s of quiet avoided.
+ */
+async function settle(): Promise<void> {
+  await lib.exec("sync", []);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+}
 
 /** A command that exits 0 or not at all matters not: set-back steps that may find nothing to remove. */
 const quietly = (p: Promise<unknown>) =>
@@ -113,6 +127,7 @@ async function main(): Promise<void> {
     contexts: { type: "string", default: "small,nodeapp" },
     builders: { type: "string", default: "" },
     cache: { type: "string", default: join(homedir(), ".cache", "wharf-bench") },
+    "no-sync": { type: "boolean", default: false },
   });
   const contexts = values.contexts.split(",").map((c) => c.trim()) as BuildFixture[];
   for (const c of contexts)
@@ -285,6 +300,9 @@ async function main(): Promise<void> {
             const figures: string[] = [];
             for (const phase of PHASES) {
               if (phase === "edited") appendFileSync(join(dirs.get(c)!, EDITED_FILE[c]), `// edit ${i}\n`);
+              // Untimed: the previous build's dirty pages (this builder's or another's) written back
+              // and the disk left to settle, so that no build pays for another's I/O.
+              if (!values["no-sync"]) await settle();
               const r = await b.build(c, dirs.get(c)!);
               if (phase === "cold" && CACHE_HIT.test(r.output)) {
                 console.log(`  warning: ${b.name}'s cold build of ${c} reused its cache`);
@@ -315,7 +333,7 @@ async function main(): Promise<void> {
         `${goal("small")} s (small) and ${goal("nodeapp")} s (nodeapp), cold/cached/edited`,
     );
     console.log(
-      `runs: ${runs} (medians); wharf CLI: ${cli.label}; whole bench ` +
+      `runs: ${runs} (medians); ${values["no-sync"] ? "no sync" : "sync and 2 s"} before each build; wharf CLI: ${cli.label}; whole bench ` +
         `${((performance.now() - benchStart) / 1000).toFixed(0)} s`,
     );
   } finally {

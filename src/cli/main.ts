@@ -3,8 +3,15 @@
 // V8 sees only as external memory; small, frequent scavenges free them early (peak RSS of a 115 MB
 // pull: ~175 -> ~147 MB, same time; `wharf images` unchanged). `env -S` splits the flags (coreutils 8.30+).
 // The compile cache (Node 22.1+) keeps V8's bytecode of wharf's modules between runs: faster start-up.
-import { enableCompileCache } from "node:module";
+// A namespace import: a named one of enableCompileCache fails to link on an older Node, before the
+// version check below could say what is wrong.
+import * as nodeModule from "node:module";
 
-enableCompileCache?.();
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(`wharf needs Node.js 22.13 or later; this is ${process.version}\n`);
+  process.exit(1);
+}
+nodeModule.enableCompileCache?.();
 const { run } = await import("./program.ts");
 process.exitCode = await run(process.argv.slice(2));
