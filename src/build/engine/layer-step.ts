@@ -16,7 +16,7 @@ import type { Lease } from "../../store/lease.ts";
 import type { Store } from "../../store/store.ts";
 import type { FileDigestCache } from "../copy/content-hash.ts";
 import type { WrittenLayer } from "../diff/index.ts";
-import type { Snapshots } from "./snapshots.ts";
+import { layerRefOf, type Snapshots } from "./snapshots.ts";
 import type { StageState } from "./stage-state.ts";
 
 export interface LayerStepContext {
@@ -100,12 +100,7 @@ export async function layerStep(
       },
     });
     if (!written) throw new Error("internal error: the step wrote no layer");
-    const layer = {
-      digest: written.digest as Digest,
-      mediaType: written.mediaType,
-      size: written.size,
-      diffId: written.diffId as Digest,
-    };
+    const layer = layerRefOf(written);
     if (blobPath !== undefined) await ctx.store.adoptBlob(blobPath, layer.digest, ctx.lease);
     const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]).at(-1)!;
     await ctx.snapshots.adopt(upperDir, chain);

@@ -9,10 +9,9 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Digest } from "../../oci/digest.ts";
 import { type BuildCacheEntry, recordBuildCache } from "../../store/build-cache.ts";
 import type { LayerStepContext } from "./layer-step.ts";
-import type { LayerRef } from "./snapshots.ts";
+import { type LayerRef, layerRefOf } from "./snapshots.ts";
 
 export async function blobFromSnapshot(
   ctx: LayerStepContext,
@@ -42,12 +41,7 @@ export async function blobFromSnapshot(
       await mount.unmount();
     }
     if (written.diffId !== hit.layer.diffId) return undefined;
-    const layer = {
-      digest: written.digest as Digest,
-      mediaType: written.mediaType,
-      size: written.size,
-      diffId: written.diffId as Digest,
-    };
+    const layer = layerRefOf(written);
     await ctx.store.adoptBlob(outPath, layer.digest, ctx.lease);
     const recorded = await recordBuildCache(
       ctx.store.db,

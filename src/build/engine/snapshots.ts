@@ -23,6 +23,21 @@ export interface LayerRef {
   diffId: Digest;
 }
 
+/** A written layer (diff/write-layer.ts's WrittenLayer) as the stage and the cache record hold it. */
+export function layerRefOf(written: {
+  digest: string;
+  mediaType: string;
+  size: number;
+  diffId: string;
+}): LayerRef {
+  return {
+    digest: written.digest as Digest,
+    mediaType: written.mediaType,
+    size: written.size,
+    diffId: written.diffId as Digest,
+  };
+}
+
 export class Snapshots {
   readonly #store: Store;
   readonly dir: string;
