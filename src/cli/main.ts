@@ -13,5 +13,17 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.exit(1);
 }
 nodeModule.enableCompileCache?.();
+// The bundle's chunks import each other by "./NAME.js": resolved here as the URL beside the importer,
+// without the default resolver's stat, realpath and package.json lookups (~5 ms of a build's start-up
+// over its ~50 chunks). registerHooks is Node 22.15+; before that the default resolver does it all.
+const bundleDir = new URL("./", import.meta.url).href;
+nodeModule.registerHooks?.({
+  resolve(specifier, context, next) {
+    if (specifier.startsWith("./") && specifier.endsWith(".js") && context.parentURL?.startsWith(bundleDir)) {
+      return { url: new URL(specifier, context.parentURL).href, format: "module", shortCircuit: true };
+    }
+    return next(specifier, context);
+  },
+});
 const { run } = await import("./program.ts");
 process.exitCode = await run(process.argv.slice(2));

@@ -2,28 +2,7 @@
 import { Command, type CommanderError } from "commander";
 import { isWharfError } from "../errors.ts";
 import { WHARF_VERSION } from "../version.ts";
-import { registerBuild } from "./commands/build.ts";
-import { registerBuilder } from "./commands/builder.ts";
-import { registerCopy } from "./commands/copy.ts";
-import { registerHistory } from "./commands/history.ts";
-import { registerImage } from "./commands/image.ts";
-import { registerImages } from "./commands/images.ts";
-import { registerInspect } from "./commands/inspect.ts";
-import { registerLint } from "./commands/lint.ts";
-import { registerLoad } from "./commands/load.ts";
-import { registerLogin } from "./commands/login.ts";
-import { registerManifest } from "./commands/manifest.ts";
-import { registerPin } from "./commands/pin.ts";
-import { registerPull } from "./commands/pull.ts";
-import { registerPush } from "./commands/push.ts";
-import { registerRmi } from "./commands/rmi.ts";
-import { registerSave } from "./commands/save.ts";
-import { registerSbom } from "./commands/sbom.ts";
-import { registerScan } from "./commands/scan.ts";
-import { registerServe } from "./commands/serve.ts";
-import { registerSystem } from "./commands/system.ts";
-import { registerTag } from "./commands/tag.ts";
-import { registerVersion } from "./commands/version.ts";
+import { invokedCommand, registrars } from "./command-table.ts";
 import { EXIT_USAGE, exitCodeFor, formatError } from "./exit.ts";
 import { bareManagementHelp, helpText } from "./help.ts";
 import {
@@ -35,7 +14,8 @@ import {
   flagErrorText,
 } from "./usage.ts";
 
-export function buildProgram(): Command {
+/** The command tree: of the one command `argv` invokes when it names one, else of them all. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("wharf")
     .description("Docker images without a daemon")
     // Only the long form here: "-v" belongs to subcommands too (system df -v); `wharf -v` is handled in run().
@@ -46,31 +26,7 @@ export function buildProgram(): Command {
       "Allow plain HTTP or unverified TLS for this registry (repeatable)",
       (value: string, previous: string[] = []) => [...previous, value],
     );
-  registerVersion(program);
-  registerPull(program);
-  registerPush(program);
-  registerLogin(program);
-  registerManifest(program);
-  registerImages(program);
-  const image = registerImage(program);
-  // docker image pull / push are docker pull / push.
-  registerPull(image);
-  registerPush(image);
-  registerInspect(program);
-  registerHistory(program);
-  registerTag(program);
-  registerRmi(program);
-  registerSystem(program);
-  registerSave(program);
-  registerLoad(program);
-  registerServe(program);
-  registerCopy(program);
-  registerBuild(program);
-  registerLint(program);
-  registerBuilder(program);
-  registerScan(program);
-  registerSbom(program);
-  registerPin(program);
+  for (const register of await registrars(invokedCommand(argv))) register(program);
   configure(program);
   // cobra checks the number of arguments after the flags and before running the command.
   program.hook("preAction", (_root, action) => checkArguments(action));
@@ -122,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${WHARF_VERSION}\n`);
     return 0;
   }
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
