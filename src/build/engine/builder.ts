@@ -160,7 +160,7 @@ class BuildRun {
         return (await readContextIgnorePatterns({ contextDir: r.contextDir, ...choice })).patterns;
       });
     }
-    if (r.contextDir !== "") this.#digestCache = await loadFileDigests(r.store.paths.buildDir);
+    if (r.contextDir !== "") this.#digestCache = await loadFileDigests(r.store.paths.buildDir, r.contextDir);
     this.#metaArgs = this.#resolveMetaArgs(parsed.stages.metaArgs);
     this.#plan = planStages(parsed.stages, this.#metaArgs, this.#expander, r.target);
     this.#secrets = await BuildSecrets.open(r.secrets, this.snapshots);
@@ -176,7 +176,7 @@ class BuildRun {
       fillHistoryTimes(state, epoch);
       const lint = this.#lint(parsed.result);
       const documents = imageDocuments(state);
-      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, this.#digestCache);
+      if (r.contextDir !== "") saveFileDigests(r.store.paths.buildDir, r.contextDir, this.#digestCache);
       await this.lease.addAll(this.#hits.map((h) => h.digest));
       await touchBuildCache(
         r.store.db,
